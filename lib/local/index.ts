@@ -1,0 +1,6 @@
+export {
+  type LocalStack,
+  type LocalStackOptions,
+  localClientConfig,
+  startLocalStack,
+} from './start-local-stack.ts';
