@@ -1,0 +1,62 @@
+import { ConfigurationError } from '../errors.ts';
+import type { IdempotencyOptions } from './types.ts';
+
+/** The defaults of every optional idempotency option, quoted by the option docs in types.ts. */
+export const idempotencyDefaults = {
+  mode: 'exactly-once',
+  optimistic: false,
+  expiresAfterMs: 60 * 60 * 1000,
+  storeResult: true,
+  onMissingKey: 'throw',
+  leaseMarginMs: 2_000,
+  leaseWithoutContextMs: 60_000,
+  localCacheSize: 0,
+} as const;
+
+const MODES = ['exactly-once', 'at-least-once', 'at-most-once'];
+
+const fail = (option: string, expected: string, received: unknown): never => {
+  throw new ConfigurationError(
+    `idempotency: \`${option}\` must be ${expected}, received ${JSON.stringify(received) ?? String(received)}.`,
+  );
+};
+
+const positive = (option: string, value: number) => {
+  if (!Number.isFinite(value) || value <= 0) fail(option, 'a positive number of milliseconds', value);
+};
+
+/** Fills in defaults and rejects a misconfiguration at construction, naming the option. */
+export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
+  const opts = {
+    ...idempotencyDefaults,
+    scope: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
+    now: Date.now,
+    ...Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined)),
+  } as Required<Omit<IdempotencyOptions<Input>, 'fingerprint'>> &
+    Pick<IdempotencyOptions<Input>, 'fingerprint'>;
+
+  const store = opts.store as Partial<typeof opts.store> | undefined;
+  if (
+    typeof store?.claim !== 'function' ||
+    typeof store.complete !== 'function' ||
+    typeof store.release !== 'function'
+  ) {
+    fail('store', 'an IdempotencyStore such as dynamoDBStore({ tableName }) or memoryStore()', typeof store);
+  }
+  if (typeof opts.key !== 'function') fail('key', 'a function (input) => string', typeof opts.key);
+  if (!MODES.includes(opts.mode)) fail('mode', MODES.map((m) => `'${m}'`).join(' | '), opts.mode);
+  if (opts.optimistic && opts.mode !== 'exactly-once')
+    fail('optimistic', "used only with mode 'exactly-once'", opts.mode);
+  if (opts.fingerprint !== undefined && typeof opts.fingerprint !== 'function') {
+    fail('fingerprint', 'a function (input) => unknown', typeof opts.fingerprint);
+  }
+  if (!['throw', 'run'].includes(opts.onMissingKey))
+    fail('onMissingKey', "'throw' | 'run'", opts.onMissingKey);
+  positive('expiresAfterMs', opts.expiresAfterMs);
+  positive('leaseWithoutContextMs', opts.leaseWithoutContextMs);
+  if (!Number.isFinite(opts.leaseMarginMs) || opts.leaseMarginMs < 0)
+    fail('leaseMarginMs', 'zero or more milliseconds', opts.leaseMarginMs);
+  if (!Number.isInteger(opts.localCacheSize) || opts.localCacheSize < 0)
+    fail('localCacheSize', 'an integer ≥ 0', opts.localCacheSize);
+  return opts;
+};

@@ -1,0 +1,101 @@
+import type { Context } from 'aws-lambda';
+import type { TransactionCollector, TransactWrite } from './transaction.ts';
+
+/** The three delivery semantics; see DESIGN.md "The three semantics, precisely". */
+export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
+
+export type RecordStatus = 'IN_PROGRESS' | 'COMPLETED';
+
+/** One idempotency record, as a store holds it. Times: `leaseExpiresAt` in epoch ms, `expiresAt` in epoch s (TTL). */
+export type IdempotencyRecord = {
+  key: string;
+  status: RecordStatus;
+  /** Token of the invocation that holds (or held) the lease. */
+  owner: string;
+  leaseExpiresAt: number;
+  expiresAt: number;
+  fingerprint?: string;
+  /** The function's result as JSON; absent when the result was `undefined` or not stored. */
+  result?: string;
+};
+
+export type ClaimOutcome = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
+
+/**
+ * What `complete` must find before it writes:
+ * - `'owner'`: the record exists and `owner` is ours (we still hold the lease);
+ * - `'absent'`: no live record (optimistic mode: nobody claimed or completed the key).
+ */
+export type CompleteExpectation = 'owner' | 'absent';
+
+export type CompleteOutcome =
+  | { completed: true }
+  /** The condition failed; `existing` is the record that stands (if it still exists). */
+  | { completed: false; existing?: IdempotencyRecord };
+
+/**
+ * Where idempotency records live. A plain type: `dynamoDBStore()` and `memoryStore()`
+ * satisfy it, and so can anything else that offers the same conditional semantics.
+ *
+ * @example
+ * const store: IdempotencyStore = process.env.LOCAL ? memoryStore() : dynamoDBStore({ tableName });
+ */
+export type IdempotencyStore = {
+  /**
+   * Writes `record` if the key is free: absent, expired (`expiresAt < nowMs/1000`), or
+   * IN_PROGRESS with a lapsed lease (`leaseExpiresAt < nowMs`). Otherwise returns the existing record.
+   */
+  claim(record: IdempotencyRecord, nowMs: number): Promise<ClaimOutcome>;
+  /** Writes the COMPLETED `record` together with `writes`, atomically, if `expect` holds. */
+  complete(
+    record: IdempotencyRecord,
+    expect: CompleteExpectation,
+    writes: readonly TransactWrite[],
+    nowMs: number,
+  ): Promise<CompleteOutcome>;
+  /** Deletes the record only if `owner` still holds it. Returns whether it did. */
+  release(key: string, owner: string): Promise<boolean>;
+};
+
+/** What the wrapped function receives beside its input. */
+export type IdempotentContext = {
+  /** The idempotency key of this call (after any scope prefix was added). */
+  key: string;
+  /** In exactly-once mode, writes registered here commit atomically with the completion record. */
+  transaction: TransactionCollector;
+  /** The Lambda context, when the caller passed one. */
+  lambdaContext?: Context;
+};
+
+export type IdempotencyOptions<Input> = {
+  store: IdempotencyStore;
+  /** Derives the idempotency key from the input. */
+  key: (input: Input) => string | undefined | null;
+  /** @default 'exactly-once' */
+  mode?: DeliveryMode;
+  /**
+   * Exactly-once without a lease: run first, then one `TransactWriteItems` puts the record
+   * (if absent) and the function's writes. Only for functions whose sole effects are writes
+   * registered on `ctx.transaction`; a concurrent duplicate runs but its writes roll back.
+   * @default false
+   */
+  optimistic?: boolean;
+  /** Record lifetime in ms; past it the key may run again. @default 3_600_000 (1 hour) */
+  expiresAfterMs?: number;
+  /** What must match for a repeat of a key to count as the same call. @default undefined (not checked) */
+  fingerprint?: (input: Input) => unknown;
+  /** Keep the function's result for replay to duplicates. @default true */
+  storeResult?: boolean;
+  /** What a missing or empty key does: throw `IdempotencyKeyError`, or run without idempotency. @default 'throw' */
+  onMissingKey?: 'throw' | 'run';
+  /** Prefix of every key, so functions sharing a table never collide. @default process.env.AWS_LAMBDA_FUNCTION_NAME ?? '' */
+  scope?: string;
+  /** Added to the Lambda's remaining time to make the lease. @default 2_000 */
+  leaseMarginMs?: number;
+  /** Lease length when no Lambda context is passed. @default 60_000 */
+  leaseWithoutContextMs?: number;
+  /** Completed records kept in memory (LRU) so warm repeats skip the store; 0 disables. @default 0 */
+  localCacheSize?: number;
+  /** Clock, epoch ms. @default Date.now */
+  now?: () => number;
+};
