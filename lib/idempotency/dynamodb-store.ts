@@ -20,14 +20,9 @@ export type DynamoDBStoreOptions = {
   client?: DynamoDBClient | DynamoDBDocumentClient;
 };
 
-// `status` and `owner` are DynamoDB reserved words, so every attribute goes through a name placeholder.
-const names = {
-  '#pk': 'pk',
-  '#status': 'status',
-  '#owner': 'owner',
-  '#lease': 'leaseExpiresAt',
-  '#expires': 'expiresAt',
-};
+// `status` and `owner` are DynamoDB reserved words, so attributes go through name placeholders
+// (and DynamoDB rejects a placeholder that its expression does not use).
+const freeNames = { '#pk': 'pk', '#status': 'status', '#lease': 'leaseExpiresAt', '#expires': 'expiresAt' };
 
 // The key is free when nobody holds it, its record expired (TTL deletion can lag by days),
 // or an IN_PROGRESS lease lapsed (the holder crashed or timed out).
@@ -59,7 +54,7 @@ const condition = (expect: CompleteExpectation, record: IdempotencyRecord, nowMs
       }
     : {
         ConditionExpression: FREE,
-        ExpressionAttributeNames: names,
+        ExpressionAttributeNames: freeNames,
         ExpressionAttributeValues: freeValues(nowMs),
       };
 
