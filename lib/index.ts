@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './idempotency/index.ts';
+export * from './metrics/index.ts';

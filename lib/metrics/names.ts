@@ -1,0 +1,59 @@
+/**
+ * The reliability metrics, by name. The CDK alarms and dashboard import these constants,
+ * so what the runtime emits and what the alarms watch can never drift apart.
+ *
+ * @example
+ * new cloudwatch.Metric({ namespace: RELIABILITY_NAMESPACE, metricName: MetricName.MessagesLost, ... });
+ */
+export const MetricName = {
+  /** Messages the producer handed to SQS and SQS accepted. */
+  MessagesSent: 'MessagesSent',
+  /** Messages the producer gave up on (after its retries): they were not sent. */
+  SendFailures: 'SendFailures',
+  /** Records a consumer received in its batches (redeliveries included). */
+  MessagesReceived: 'MessagesReceived',
+  /** Records whose handler finished (their effect is done). */
+  MessagesProcessed: 'MessagesProcessed',
+  /** Repeats recognised and skipped: by idempotency or by the sequence guard. */
+  DuplicatesSuppressed: 'DuplicatesSuppressed',
+  /** Records reported failed to SQS: they will be retried (or moved by the redrive policy). */
+  MessagesFailed: 'MessagesFailed',
+  /** Records sent to a dead-letter queue by the consumer (poison, validation, lost gaps). */
+  MessagesDeadLettered: 'MessagesDeadLettered',
+  /** Records held back because an earlier sequence number has not been processed yet. */
+  OutOfOrderHeld: 'OutOfOrderHeld',
+  /** Sequence numbers that never arrived within `holdFor`: messages lost upstream. */
+  MessagesLost: 'MessagesLost',
+  /** Handler time per record, in milliseconds. */
+  ProcessingTime: 'ProcessingTime',
+  /** From the record's SentTimestamp to the end of its processing, in milliseconds. */
+  EndToEndLatency: 'EndToEndLatency',
+} as const;
+
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+export const COUNTERS = [
+  MetricName.MessagesSent,
+  MetricName.SendFailures,
+  MetricName.MessagesReceived,
+  MetricName.MessagesProcessed,
+  MetricName.DuplicatesSuppressed,
+  MetricName.MessagesFailed,
+  MetricName.MessagesDeadLettered,
+  MetricName.OutOfOrderHeld,
+  MetricName.MessagesLost,
+] as const;
+export type CounterName = (typeof COUNTERS)[number];
+
+export const TIMINGS = [MetricName.ProcessingTime, MetricName.EndToEndLatency] as const;
+export type TimingName = (typeof TIMINGS)[number];
+
+/** The CloudWatch namespace the metrics go to unless configured otherwise. */
+export const RELIABILITY_NAMESPACE = 'ReliableEvents';
+
+/** The dimension names of every reliability metric. */
+export const MetricDimension = { Service: 'Service', Queue: 'Queue' } as const;
+
+/** The queue's name from its ARN (`arn:aws:sqs:region:account:name`) or URL (`https://…/account/name`). */
+export const queueNameOf = (arnOrUrl: string): string =>
+  arnOrUrl.split(/[:/]/).filter(Boolean).at(-1) ?? arnOrUrl;
