@@ -46,8 +46,8 @@ export const createReliabilityMetrics = (options: ReliabilityMetricsOptions = {}
   const timings = new Map<string, Map<TimingName, number[]>>();
 
   const forQueue = <K, V>(map: Map<string, Map<K, V>>, queue: string): Map<K, V> => {
-    let entry = map.get(queue);
-    if (!entry) map.set(queue, (entry = new Map()));
+    const entry = map.get(queue) ?? new Map<K, V>();
+    map.set(queue, entry);
     return entry;
   };
 
