@@ -109,3 +109,39 @@ export class IdempotencyResultTooLargeError extends ReliableEventsError {
     this.bytes = bytes;
   }
 }
+
+/**
+ * Throw this (or a subclass) from a record handler when retrying cannot help: invalid data,
+ * a poison message. The record goes to the dead-letter queue instead of burning retries.
+ */
+export class NonRetryableError extends ReliableEventsError {}
+
+/** The message body is not valid JSON (with `parse: 'json'`). */
+export class MessageParseError extends NonRetryableError {}
+
+/** The message body failed the `parse` schema. `issues` holds the schema's findings. */
+export class MessageValidationError extends NonRetryableError {
+  readonly issues: readonly { message: string; path?: readonly unknown[] }[];
+
+  constructor(message: string, issues: readonly { message: string; path?: readonly unknown[] }[]) {
+    super(message);
+    this.issues = issues;
+  }
+}
+
+/** A record's sequence number is ahead of the watermark: an earlier message has not been processed yet. */
+export class SequenceGapError extends ReliableEventsError {
+  override readonly retryable = true;
+  readonly sequenceKey: string;
+  readonly expected: number;
+  readonly received: number;
+
+  constructor(sequenceKey: string, expected: number, received: number) {
+    super(
+      `Sequence ${received} of "${sequenceKey}" arrived before ${expected}; held back until the gap is filled.`,
+    );
+    this.sequenceKey = sequenceKey;
+    this.expected = expected;
+    this.received = received;
+  }
+}

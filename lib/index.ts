@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './idempotency/index.ts';
 export * from './metrics/index.ts';
+export * from './sqs/index.ts';

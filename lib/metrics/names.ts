@@ -20,6 +20,8 @@ export const MetricName = {
   MessagesFailed: 'MessagesFailed',
   /** Records sent to a dead-letter queue by the consumer (poison, validation, lost gaps). */
   MessagesDeadLettered: 'MessagesDeadLettered',
+  /** at-most-once records whose handler failed: acknowledged and never retried (none are lost silently: each is logged). */
+  MessagesDropped: 'MessagesDropped',
   /** Records held back because an earlier sequence number has not been processed yet. */
   OutOfOrderHeld: 'OutOfOrderHeld',
   /** Sequence numbers that never arrived within `holdFor`: messages lost upstream. */
@@ -40,6 +42,7 @@ export const COUNTERS = [
   MetricName.DuplicatesSuppressed,
   MetricName.MessagesFailed,
   MetricName.MessagesDeadLettered,
+  MetricName.MessagesDropped,
   MetricName.OutOfOrderHeld,
   MetricName.MessagesLost,
 ] as const;

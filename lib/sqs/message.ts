@@ -1,0 +1,85 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Context, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { MessageParseError, MessageValidationError } from '../errors.ts';
+import type { TransactionCollector } from '../idempotency/transaction.ts';
+
+/** A record as the record handler sees it. */
+export type SqsMessage<Body = unknown> = {
+  body: Body;
+  messageId: string;
+  /** FIFO queues: the message group. */
+  groupId?: string;
+  /** FIFO queues: SQS's own sequence number (a string of digits). */
+  sequenceNumber?: string;
+  /** How many times SQS has delivered this message (1 on the first delivery). */
+  receiveCount: number;
+  attributes: SQSMessageAttributes;
+  /** The raw Lambda record, untouched. */
+  record: SQSRecord;
+};
+
+export type RecordContext = {
+  /** The Lambda context of the invocation, when there is one. */
+  lambdaContext?: Context;
+  /** Exactly-once mode: writes registered here commit atomically with the record's completion. */
+  transaction: TransactionCollector;
+};
+
+export type RecordHandler<Body = unknown, Result = unknown> = (
+  message: SqsMessage<Body>,
+  context: RecordContext,
+) => Promise<Result> | Result;
+
+/** `'json'` (default), `'raw'` (the body string), or any Standard Schema (zod, valibot, arktype…). */
+export type ParseOption<Body = unknown> = 'json' | 'raw' | StandardSchemaV1<unknown, Body>;
+
+const parseJson = (record: SQSRecord): unknown => {
+  try {
+    return JSON.parse(record.body);
+  } catch (error) {
+    throw new MessageParseError(
+      `Message ${record.messageId} is not valid JSON (${(error as Error).message}). Send JSON, or use parse: 'raw'.`,
+      { cause: error },
+    );
+  }
+};
+
+/** Turns a Lambda SQS record into the handler's message, parsing and validating the body. */
+export const parseRecord = async <Body>(
+  record: SQSRecord,
+  parse: ParseOption<Body>,
+): Promise<SqsMessage<Body>> => {
+  let body: unknown;
+  if (parse === 'raw') body = record.body;
+  else {
+    body = parseJson(record);
+    if (parse !== 'json') {
+      const result = await parse['~standard'].validate(body);
+      if (result.issues) {
+        const summary = result.issues
+          .slice(0, 5)
+          .map(
+            (issue) =>
+              `${(issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') || '(body)'}: ${issue.message}`,
+          )
+          .join('; ');
+        throw new MessageValidationError(
+          `Message ${record.messageId} failed validation: ${summary}`,
+          result.issues,
+        );
+      }
+      body = result.value;
+    }
+  }
+  return {
+    body: body as Body,
+    messageId: record.messageId,
+    ...(record.attributes?.MessageGroupId === undefined ? {} : { groupId: record.attributes.MessageGroupId }),
+    ...(record.attributes?.SequenceNumber === undefined
+      ? {}
+      : { sequenceNumber: record.attributes.SequenceNumber }),
+    receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
+    attributes: record.messageAttributes ?? {},
+    record,
+  };
+};
