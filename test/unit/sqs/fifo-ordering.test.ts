@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { type SqsMessage, sqsBatch } from '../../../lib/sqs/index.ts';
 import { captureLogger, failedIds, lambdaContext, sqsEvent, sqsRecord } from '../../support/sqs-events.ts';
@@ -70,7 +71,7 @@ describe('sqsBatch on FIFO batches', () => {
 
   it('works as the handler of a Middy chain', async () => {
     const { effects, handler } = recorder(['B1']);
-    const wrapped = middy().handler(sqsBatch<Step>(handler, quiet()));
+    const wrapped = middy<SQSEvent, SQSBatchResponse>().handler(sqsBatch<Step>(handler, quiet()));
     const response = await wrapped(batch(), lambdaContext());
     expect(failedIds(response)).toEqual(['B1', 'B2']);
     expect(effects).toEqual(['A1', 'A2', 'A3']);
