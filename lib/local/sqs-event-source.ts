@@ -1,0 +1,210 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export type SqsFunctionHandler = (
+  event: SQSEvent,
+  context: Context,
+) => Promise<SQSBatchResponse | undefined | null | void>;
+
+/** What one batch came to, for observers (the live view, tests). */
+export type BatchReport = {
+  records: number;
+  deleted: number;
+  /** Records returned to the queue (reported, or the whole batch on error/timeout/invalid response). */
+  retried: number;
+  outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response';
+  error?: unknown;
+};
+
+export type SqsEventSourceOptions = {
+  client: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: SqsFunctionHandler;
+  /** @default 10 */
+  batchSize?: number;
+  /** Batches in flight at once. On FIFO queues SQS itself caps it at the number of active groups. @default 2 */
+  maxConcurrency?: number;
+  /** Long-poll wait per receive. @default 1 */
+  waitTimeSeconds?: number;
+  /** The function's timeout: `getRemainingTimeInMillis` counts down from it, and a longer run fails the batch. @default 30_000 */
+  timeoutMs?: number;
+  /** Honour partial batch responses (`FunctionResponseTypes: [ReportBatchItemFailures]`). @default true */
+  reportBatchItemFailures?: boolean;
+  /** @default 'local-function' */
+  functionName?: string;
+  region?: string;
+  onBatch?: (report: BatchReport) => void;
+};
+
+/** A message as Lambda's event source mapping hands it to the function. */
+export const toLambdaRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({
+  messageId: message.MessageId ?? '',
+  receiptHandle: message.ReceiptHandle ?? '',
+  body: message.Body ?? '',
+  attributes: message.Attributes as unknown as SQSRecord['attributes'],
+  messageAttributes: Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? 'String',
+        ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+        ...(value.BinaryValue === undefined
+          ? {}
+          : { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  ),
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: region,
+});
+
+/**
+ * Which records to delete, per Lambda's rules for partial batch responses: a null or empty
+ * response, or an empty list, is full success; an item without a valid identifier of this
+ * batch makes the whole response invalid (the batch fails).
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<string> | 'invalid' => {
+  if (response === null || response === undefined || response === '') return new Set();
+  if (typeof response !== 'object') return 'invalid';
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === null || failures === undefined) return new Set();
+  if (!Array.isArray(failures)) return 'invalid';
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !ids.has(id)) return 'invalid';
+    failed.add(id);
+  }
+  return failed;
+};
+
+const lambdaContext = (functionName: string, timeoutMs: number, requestId: string): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+};
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Polls an SQS queue and invokes `handler` the way Lambda's SQS event source mapping does:
+ * Lambda-shaped records with every attribute, a context that counts down the timeout,
+ * deletion of what succeeded, partial batch responses, and whole-batch failure on an error,
+ * a timeout or an invalid response. Failed records are left to the queue's visibility timeout
+ * and redrive policy, exactly as in the cloud.
+ *
+ * @example
+ * const source = startSqsEventSource({ client, queueUrl, queueArn, handler });
+ * // … later
+ * await source.stop();
+ */
+export const startSqsEventSource = (options: SqsEventSourceOptions) => {
+  const batchSize = options.batchSize ?? 10;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const functionName = options.functionName ?? 'local-function';
+  const region = options.region ?? 'us-east-1';
+  const abort = new AbortController();
+  let invocations = 0;
+
+  const runBatch = async (messages: Message[]): Promise<BatchReport> => {
+    const records = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
+    const ids = new Set(records.map((record) => record.messageId));
+    let timer: NodeJS.Timeout | undefined;
+    let failed: Set<string>;
+    let report: Omit<BatchReport, 'deleted' | 'retried'>;
+    try {
+      const context = lambdaContext(functionName, timeoutMs, `local-${++invocations}`);
+      const response = await Promise.race([
+        options.handler({ Records: records }, context),
+        new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+        }),
+      ]);
+      if (response === TIMED_OUT) {
+        failed = ids;
+        report = { records: records.length, outcome: 'timeout' };
+      } else {
+        const reported =
+          options.reportBatchItemFailures === false ? new Set<string>() : failedIdsOf(response, ids);
+        failed = reported === 'invalid' ? ids : reported;
+        report = {
+          records: records.length,
+          outcome: reported === 'invalid' ? 'invalid-response' : failed.size > 0 ? 'partial' : 'ok',
+        };
+      }
+    } catch (error) {
+      failed = ids;
+      report = { records: records.length, outcome: 'error', error };
+    } finally {
+      clearTimeout(timer);
+    }
+    const done = records.filter((record) => !failed.has(record.messageId));
+    for (let i = 0; i < done.length; i += 10) {
+      const chunk = done.slice(i, i + 10);
+      await options.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: chunk.map((record, n) => ({ Id: String(n), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
+    return { ...report, deleted: done.length, retried: failed.size };
+  };
+
+  const poller = async () => {
+    while (!abort.signal.aborted) {
+      let messages: Message[] = [];
+      try {
+        const received = await options.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: abort.signal },
+        );
+        messages = received.Messages ?? [];
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        options.onBatch?.({ records: 0, deleted: 0, retried: 0, outcome: 'error', error });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      if (messages.length > 0) options.onBatch?.(await runBatch(messages));
+    }
+  };
+
+  const pollers = Array.from({ length: options.maxConcurrency ?? 2 }, () => poller());
+  return {
+    /** Stops polling; resolves when the batches in flight have finished and been acknowledged. */
+    stop: async (): Promise<void> => {
+      abort.abort();
+      await Promise.allSettled(pollers);
+    },
+  };
+};
