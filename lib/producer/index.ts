@@ -5,6 +5,8 @@ export {
   type OutgoingMessage,
   ProducerAttribute,
 } from './message.ts';
+export { OUTBOX_PREFIX, type OutboxItem, type OutboxOptions, outbox } from './outbox.ts';
+export { type OutboxRelayOptions, outboxRelay } from './outbox-relay.ts';
 export {
   createProducer,
   type Producer,
