@@ -9,7 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 
 export type StreamFunctionHandler = (
   event: DynamoDBStreamEvent,
-) => Promise<DynamoDBBatchResponse | undefined | null | void>;
+) => Promise<DynamoDBBatchResponse | undefined | null>;
 
 export type StreamBatchReport = {
   records: number;

@@ -6,10 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-export type SqsFunctionHandler = (
-  event: SQSEvent,
-  context: Context,
-) => Promise<SQSBatchResponse | undefined | null | void>;
+export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
 /** What one batch came to, for observers (the live view, tests). */
 export type BatchReport = {

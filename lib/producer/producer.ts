@@ -95,7 +95,7 @@ export const createProducer = (options: ProducerOptions): Producer => {
     }
     for (const [key, group] of byKey) {
       const first = await options.sequence.reserve(key, group.length);
-      group.forEach((message, i) => sequences.set(message, first + i));
+      for (const [i, message] of group.entries()) sequences.set(message, first + i);
     }
     return sequences;
   };
