@@ -1,0 +1,116 @@
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ConfigurationError } from '../../lib/errors.ts';
+
+export type ReliableQueueProps = {
+  /** @default true */
+  readonly fifo?: boolean;
+  /** Receives before a message moves to the dead-letter queue. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Must be at least 6 × the consuming function's timeout (`ReliableConsumer` checks). @default Duration.minutes(3) */
+  readonly visibilityTimeout?: Duration;
+  /** @default Duration.days(4) */
+  readonly retentionPeriod?: Duration;
+  /** FIFO: deduplicate by a SHA-256 of the body when the producer sends no deduplication id. @default false */
+  readonly contentBasedDeduplication?: boolean;
+  /** FIFO: high-throughput mode (deduplication and throughput per message group). @default false */
+  readonly highThroughput?: boolean;
+  /** Use this dead-letter queue instead of creating one; it must be of the same type. @default a new queue */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /** @default RemovalPolicy.RETAIN: messages are data */
+  readonly removalPolicy?: RemovalPolicy;
+};
+
+export const reliableQueueDefaults = {
+  fifo: true,
+  maxReceiveCount: 5,
+  visibilityTimeout: Duration.minutes(3),
+  retentionPeriod: Duration.days(4),
+  // The longest SQS keeps a message: a dead letter needs a human, and humans take weekends off.
+  deadLetterRetention: Duration.days(14),
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const;
+
+/**
+ * An SQS queue (FIFO by default) with a dead-letter queue of the same type, server-side
+ * encryption, a policy that denies any access without TLS, and a DLQ that only this queue
+ * may redrive into.
+ *
+ * @example
+ * const orders = new ReliableQueue(this, 'Orders', { maxReceiveCount: 3, highThroughput: true });
+ * orders.queue; orders.deadLetterQueue;
+ */
+export class ReliableQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly fifo: boolean;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: ReliableQueueProps = {}) {
+    super(scope, id);
+    const fifo = props.fifo ?? reliableQueueDefaults.fifo;
+    const maxReceiveCount = props.maxReceiveCount ?? reliableQueueDefaults.maxReceiveCount;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+      throw new ConfigurationError(
+        `ReliableQueue ${id}: maxReceiveCount must be an integer from 1 to 1000, received ${maxReceiveCount}.`,
+      );
+    }
+    if (!fifo && (props.contentBasedDeduplication || props.highThroughput)) {
+      throw new ConfigurationError(
+        `ReliableQueue ${id}: contentBasedDeduplication and highThroughput apply to FIFO queues only; remove them or set fifo: true.`,
+      );
+    }
+    if (props.deadLetterQueue && props.deadLetterQueue.fifo !== fifo) {
+      throw new ConfigurationError(
+        `ReliableQueue ${id}: a ${fifo ? 'FIFO' : 'standard'} queue needs a ${fifo ? 'FIFO' : 'standard'} dead-letter queue, ` +
+          `but ${props.deadLetterQueue.node.id} is ${props.deadLetterQueue.fifo ? 'FIFO' : 'standard'} (SQS rejects the pair at deploy time).`,
+      );
+    }
+    const removalPolicy = props.removalPolicy ?? reliableQueueDefaults.removalPolicy;
+    const suffix = fifo ? '.fifo' : '';
+    // An explicit name lets the DLQ's redrive-allow policy name its source by ARN without a
+    // reference back to the queue, which would make a CloudFormation dependency cycle.
+    const queueName = `${Names.uniqueResourceName(this, { maxLength: 80 - suffix.length })}${suffix}`;
+    const sourceArn = Stack.of(this).formatArn({
+      service: 'sqs',
+      resource: queueName,
+      arnFormat: ArnFormat.NO_RESOURCE_NAME,
+    });
+
+    this.fifo = fifo;
+    this.maxReceiveCount = maxReceiveCount;
+    this.visibilityTimeout = props.visibilityTimeout ?? reliableQueueDefaults.visibilityTimeout;
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new sqs.Queue(this, 'DeadLetterQueue', {
+        fifo: fifo || undefined,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: reliableQueueDefaults.deadLetterRetention,
+        redriveAllowPolicy: {
+          redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+          sourceQueues: [sqs.Queue.fromQueueArn(this, 'Source', sourceArn)],
+        },
+        removalPolicy,
+      });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName,
+      fifo: fifo || undefined,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: this.visibilityTimeout,
+      retentionPeriod: props.retentionPeriod ?? reliableQueueDefaults.retentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      ...(fifo && props.contentBasedDeduplication ? { contentBasedDeduplication: true } : {}),
+      ...(fifo && props.highThroughput
+        ? {
+            deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+            fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+          }
+        : {}),
+      removalPolicy,
+    });
+  }
+}
