@@ -1,0 +1,13 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../infra/app.ts';
+
+describe('cdk-nag AwsSolutions checks on the example app', () => {
+  it('are live: an unencrypted queue without a DLQ added to the app fails synth', () => {
+    const app = createApp(new App({ outdir: `${process.env.TMPDIR ?? '/tmp'}/cdk-nag-${process.pid}` }));
+    const extra = new Stack(app, 'Careless');
+    new sqs.Queue(extra, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    expect(() => app.synth()).toThrow(/Validation failed/);
+  }, 60_000);
+});

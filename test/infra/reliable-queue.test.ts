@@ -1,0 +1,107 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { ReliableQueue } from '../../infra/constructs/index.ts';
+import { ConfigurationError } from '../../lib/errors.ts';
+
+const synth = (build: (stack: Stack) => void) => {
+  const stack = new Stack(new App(), 'Test');
+  build(stack);
+  return Template.fromStack(stack);
+};
+
+describe('ReliableQueue', () => {
+  it('is FIFO with a FIFO dead-letter queue, encrypted, and redrives after maxReceiveCount', () => {
+    const template = synth((stack) => new ReliableQueue(stack, 'Orders', { maxReceiveCount: 3 }));
+    const queues = template.findResources('AWS::SQS::Queue');
+    const [dlqId, dlq] = Object.entries(queues).find(([id]) => id.includes('DeadLetter'))!;
+    const [, main] = Object.entries(queues).find(([id]) => !id.includes('DeadLetter'))!;
+
+    expect(dlq.Properties).toMatchObject({
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    expect(main.Properties).toMatchObject({
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    expect(main.Properties.QueueName).toMatch(/\.fifo$/);
+  });
+
+  it('lets only its own queue redrive into the DLQ, without a dependency cycle', () => {
+    const template = synth((stack) => new ReliableQueue(stack, 'Orders'));
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    const dlq = queues.find((q) => q.Properties.RedriveAllowPolicy)!;
+    const main = queues.find((q) => q.Properties.RedrivePolicy)!;
+    const policy = dlq.Properties.RedriveAllowPolicy;
+    expect(policy.redrivePermission).toBe('byQueue');
+    expect(policy.sourceQueueArns).toHaveLength(1);
+    const arnParts = policy.sourceQueueArns[0]['Fn::Join'][1] as unknown[];
+    expect(arnParts.at(-1)).toBe(`:${main.Properties.QueueName}`);
+    expect(JSON.stringify(policy)).not.toContain('Fn::GetAtt');
+  });
+
+  it('denies every request not made over TLS, on both queues', () => {
+    const template = synth((stack) => new ReliableQueue(stack, 'Orders'));
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('turns on content-based deduplication and high-throughput FIFO when asked', () => {
+    const template = synth(
+      (stack) =>
+        new ReliableQueue(stack, 'Orders', { contentBasedDeduplication: true, highThroughput: true }),
+    );
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      ContentBasedDeduplication: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+
+  it('a standard queue gets a standard DLQ', () => {
+    const template = synth((stack) => new ReliableQueue(stack, 'Events', { fifo: false }));
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue')))
+      expect(queue.Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('rejects a FIFO queue with a standard dead-letter queue at synth time', () => {
+    const stack = new Stack(new App(), 'Test');
+    const standard = new sqs.Queue(stack, 'Standard');
+    expect(() => new ReliableQueue(stack, 'Orders', { deadLetterQueue: standard })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => new ReliableQueue(stack, 'Orders2', { deadLetterQueue: standard })).toThrow(
+      /a FIFO queue needs a FIFO dead-letter queue, but Standard is standard/,
+    );
+  });
+
+  it('rejects FIFO-only options on a standard queue and a bad maxReceiveCount', () => {
+    const stack = new Stack(new App(), 'Test');
+    expect(() => new ReliableQueue(stack, 'A', { fifo: false, highThroughput: true })).toThrow(
+      /FIFO queues only/,
+    );
+    expect(() => new ReliableQueue(stack, 'B', { maxReceiveCount: 0 })).toThrow(
+      /maxReceiveCount must be an integer from 1 to 1000/,
+    );
+    expect(
+      new ReliableQueue(stack, 'C', {
+        visibilityTimeout: Duration.minutes(10),
+      }).visibilityTimeout.toSeconds(),
+    ).toBe(600);
+  });
+});
