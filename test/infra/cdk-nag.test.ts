@@ -8,6 +8,6 @@ describe('cdk-nag AwsSolutions checks on the example app', () => {
     const app = createApp(new App({ outdir: `${process.env.TMPDIR ?? '/tmp'}/cdk-nag-${process.pid}` }));
     const extra = new Stack(app, 'Careless');
     new sqs.Queue(extra, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
-    expect(() => app.synth()).toThrow(/Validation failed/);
+    expect(() => app.synth()).toThrow(/SQS Queue does not have server-side encryption enabled/);
   }, 60_000);
 });
