@@ -5,9 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HANDLER_METADATA } from '../../lib/local/handler-metadata.ts';
 
-/** The template metadata key under which a function records its handler source, for the local runtime. */
-export const HANDLER_METADATA = 'reliable-events:handler';
+export { HANDLER_METADATA };
 
 export type ReliableFunctionProps = {
   /** Path of the handler's source file. */

@@ -1,6 +1,31 @@
 export {
+  type DeployLocalOptions,
+  deployLocal,
+  type LocalDeployment,
+  type LocalEventSource,
+  type LocalFunction,
+  type LocalQueue,
+  type LocalTable,
+} from './deploy-local.ts';
+export {
+  type DynamoDBStreamSourceOptions,
+  type StreamBatchReport,
+  startDynamoDBStreamSource,
+} from './dynamodb-stream-source.ts';
+export { createFunctionHost, FunctionTimeoutError } from './function-host.ts';
+export { HANDLER_METADATA } from './handler-metadata.ts';
+export { type LocalRuntimeOptions, startLocalRuntime } from './local-runtime.ts';
+export {
+  type BatchReport,
+  failedIdsOf,
+  type SqsEventSourceOptions,
+  startSqsEventSource,
+  toLambdaRecord,
+} from './sqs-event-source.ts';
+export {
   type LocalStack,
   type LocalStackOptions,
   localClientConfig,
   startLocalStack,
 } from './start-local-stack.ts';
+export { type CloudFormationTemplate, readAssembly, type StackTemplate } from './template.ts';

@@ -6,6 +6,21 @@ export type RunningSqsEmulator = {
   stop(): Promise<void>;
 };
 
+// fauxqs names queues http://sqs.<region>.<host>:<port>/…, with `host` defaulting to "localhost".
+// The SDK's SQS client sends each request to its QueueUrl's origin unless the client was built
+// with an explicit endpoint — which handler code deployed to Lambda never is — and
+// sqs.us-east-1.localhost resolves on few machines. A store whose host is empty makes fauxqs
+// answer with the request's own origin (http://127.0.0.1:<port>/000000000000/<name>) instead.
+// The store class is not in the package's export map, hence the path.
+const sqsStoreWithoutHost = async (): Promise<object> => {
+  const { SqsStore } = (await import(new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href)) as {
+    SqsStore: new () => { host?: string };
+  };
+  const store = new SqsStore();
+  store.host = '';
+  return store;
+};
+
 /**
  * Starts the fauxqs SQS emulator in this process, listening on 127.0.0.1 only.
  * (fauxqs' own `startFauxqs` and CLI listen on every interface.)
@@ -18,7 +33,14 @@ export type RunningSqsEmulator = {
 export const startSqsEmulator = async (
   options: { port?: number; region?: string } = {},
 ): Promise<RunningSqsEmulator> => {
-  const app = buildApp({ logger: false, host: '127.0.0.1', defaultRegion: options.region ?? 'us-east-1' });
+  const app = buildApp({
+    logger: false,
+    defaultRegion: options.region ?? 'us-east-1',
+    // The other stores default, one by one.
+    stores: { sqsStore: await sqsStoreWithoutHost() } as unknown as NonNullable<
+      Parameters<typeof buildApp>[0]
+    >['stores'],
+  });
   const address = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   let closed = false;
   return {

@@ -1,0 +1,265 @@
+import { resolve as resolvePath } from 'node:path';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { HANDLER_METADATA } from './handler-metadata.ts';
+import { type LocalStack, localClientConfig } from './start-local-stack.ts';
+import {
+  type LocalValue,
+  readAssembly,
+  resolve,
+  type StackTemplate,
+  type TemplateResource,
+  UnresolvableError,
+} from './template.ts';
+
+export type LocalQueue = {
+  logicalId: string;
+  name: string;
+  url: string;
+  arn: string;
+  attributes: Record<string, string>;
+};
+export type LocalTable = {
+  logicalId: string;
+  name: string;
+  arn: string;
+  streamArn?: string;
+  input: CreateTableCommandInput;
+  ttlAttribute?: string;
+};
+export type LocalFunction = {
+  logicalId: string;
+  /** Absolute path of the handler's source file. */
+  entry: string;
+  handler: string;
+  environment: Record<string, string>;
+  timeoutMs: number;
+};
+export type LocalEventSource = {
+  functionLogicalId: string;
+  kind: 'sqs' | 'dynamodb';
+  sourceArn: string;
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+  maxConcurrency?: number;
+  maxRetryAttempts?: number;
+};
+
+export type LocalDeployment = {
+  queues: LocalQueue[];
+  tables: LocalTable[];
+  functions: LocalFunction[];
+  eventSources: LocalEventSource[];
+  outputs: Record<string, string>;
+  /** Functions the template has but that carry no handler metadata (e.g. CDK's own custom resources). */
+  skipped: string[];
+};
+
+export type DeployLocalOptions = {
+  stack: Pick<LocalStack, 'region' | 'credentials' | 'dynamodb' | 'sqs'>;
+  /** A synthesized cloud assembly directory (`cdk.out`), or the templates themselves. */
+  assembly: string | StackTemplate[];
+  /** Where handler `entry` paths are relative to. @default process.cwd() */
+  projectRoot?: string;
+};
+
+const ACCOUNT = '000000000000';
+const QUEUE_ATTRIBUTES = [
+  'VisibilityTimeout',
+  'MessageRetentionPeriod',
+  'DelaySeconds',
+  'ReceiveMessageWaitTimeSeconds',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+  'MaximumMessageSize',
+];
+
+const byType = (template: StackTemplate, type: string) =>
+  Object.entries(template.template.Resources ?? {}).filter(([, r]) => r.Type === type) as [
+    string,
+    TemplateResource & { Properties: Record<string, unknown> },
+  ][];
+
+/**
+ * Creates on the local stack what a synthesized CDK app declares — every SQS queue (FIFO
+ * attributes, visibility timeout, redrive policy to its local DLQ) and DynamoDB table (keys,
+ * indexes, TTL, streams) — and resolves each function's environment and event sources to the
+ * local resources. Functions are matched to their source by the `reliable-events:handler`
+ * metadata `ReliableFunction` records, never by guessing from names.
+ *
+ * @example
+ * const deployment = await deployLocal({ stack, assembly: 'cdk.out' });
+ * const runtime = startLocalRuntime({ stack, deployment });
+ */
+export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDeployment> => {
+  const templates = typeof options.assembly === 'string' ? readAssembly(options.assembly) : options.assembly;
+  const root = options.projectRoot ?? process.cwd();
+  const { stack } = options;
+  const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
+  const dynamodb = new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint));
+  const deployment: LocalDeployment = {
+    queues: [],
+    tables: [],
+    functions: [],
+    eventSources: [],
+    outputs: {},
+    skipped: [],
+  };
+
+  for (const template of templates) {
+    const values = new Map<string, LocalValue>();
+    const context = { region: stack.region, accountId: ACCOUNT, stackName: template.stackName, values };
+    const tryResolve = (value: unknown) => {
+      try {
+        return resolve(value, context);
+      } catch (error) {
+        if (error instanceof UnresolvableError) return undefined;
+        throw error;
+      }
+    };
+
+    // Queues: a queue whose redrive policy names another queue waits until that one exists.
+    let waiting = byType(template, 'AWS::SQS::Queue');
+    for (let pass = 0; waiting.length > 0 && pass <= waiting.length; pass++) {
+      const next: typeof waiting = [];
+      for (const [logicalId, resource] of waiting) {
+        const props = resource.Properties ?? {};
+        const redrive = props.RedrivePolicy === undefined ? undefined : tryResolve(props.RedrivePolicy);
+        if (props.RedrivePolicy !== undefined && redrive === undefined) {
+          next.push([logicalId, resource]);
+          continue;
+        }
+        const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
+        const name =
+          (tryResolve(props.QueueName) as string | undefined) ??
+          `${template.stackName}-${logicalId}`.slice(0, fifo ? 75 : 80) + (fifo ? '.fifo' : '');
+        const attributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
+        for (const key of QUEUE_ATTRIBUTES)
+          if (props[key] !== undefined) attributes[key] = String(tryResolve(props[key]));
+        if (redrive) attributes.RedrivePolicy = JSON.stringify(redrive);
+        const { QueueUrl = '' } = await sqs.send(
+          new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+        );
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+        );
+        const arn = Attributes?.QueueArn ?? `arn:aws:sqs:${stack.region}:${ACCOUNT}:${name}`;
+        values.set(logicalId, { ref: QueueUrl, attributes: { Arn: arn, QueueName: name, QueueUrl } });
+        deployment.queues.push({ logicalId, name, url: QueueUrl, arn, attributes });
+      }
+      waiting = next;
+    }
+
+    for (const [logicalId, resource] of byType(template, 'AWS::DynamoDB::Table')) {
+      const props = resource.Properties;
+      const name =
+        (tryResolve(props.TableName) as string | undefined) ?? `${template.stackName}-${logicalId}`;
+      const stream = props.StreamSpecification as { StreamViewType?: string } | undefined;
+      const strip = (indexes: unknown) =>
+        (indexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined)?.map(
+          ({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }),
+        );
+      const input = {
+        TableName: name,
+        KeySchema: props.KeySchema,
+        AttributeDefinitions: props.AttributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(props.GlobalSecondaryIndexes
+          ? { GlobalSecondaryIndexes: strip(props.GlobalSecondaryIndexes) }
+          : {}),
+        ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: strip(props.LocalSecondaryIndexes) } : {}),
+        ...(stream?.StreamViewType
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.StreamViewType } }
+          : {}),
+      } as CreateTableCommandInput;
+      const { TableDescription } = await dynamodb.send(new CreateTableCommand(input));
+      const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      if (ttl?.Enabled && ttl.AttributeName) {
+        await dynamodb.send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+          }),
+        );
+      }
+      const arn = TableDescription?.TableArn ?? '';
+      const streamArn = TableDescription?.LatestStreamArn;
+      values.set(logicalId, {
+        ref: name,
+        attributes: { Arn: arn, ...(streamArn ? { StreamArn: streamArn } : {}) },
+      });
+      deployment.tables.push({
+        logicalId,
+        name,
+        arn,
+        ...(streamArn ? { streamArn } : {}),
+        input,
+        ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}),
+      });
+    }
+
+    for (const [logicalId, resource] of byType(template, 'AWS::Lambda::Function')) {
+      values.set(logicalId, {
+        ref: logicalId,
+        attributes: { Arn: `arn:aws:lambda:${stack.region}:${ACCOUNT}:function:${logicalId}` },
+      });
+      const source = resource.Metadata?.[HANDLER_METADATA] as
+        | { entry?: string; handler?: string }
+        | undefined;
+      if (!source?.entry) {
+        deployment.skipped.push(logicalId);
+        continue;
+      }
+      const variables =
+        (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+        {};
+      const environment = Object.fromEntries(
+        Object.entries(variables).flatMap(([name, value]) => {
+          const resolved = tryResolve(value);
+          return resolved === undefined ? [] : [[name, String(resolved)]];
+        }),
+      );
+      deployment.functions.push({
+        logicalId,
+        entry: resolvePath(root, source.entry),
+        handler: source.handler ?? 'handler',
+        environment,
+        timeoutMs: Number(resource.Properties.Timeout ?? 3) * 1000,
+      });
+    }
+
+    for (const [, resource] of byType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const props = resource.Properties;
+      const sourceArn = String(tryResolve(props.EventSourceArn) ?? '');
+      const functionLogicalId = String(tryResolve(props.FunctionName) ?? '');
+      const kind = sourceArn.startsWith('arn:aws:sqs:') ? 'sqs' : 'dynamodb';
+      deployment.eventSources.push({
+        functionLogicalId,
+        kind,
+        sourceArn,
+        batchSize: Number(props.BatchSize ?? (kind === 'sqs' ? 10 : 100)),
+        reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+          'ReportBatchItemFailures',
+        ),
+        ...((props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency
+          ? { maxConcurrency: (props.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency }
+          : {}),
+        ...(props.MaximumRetryAttempts === undefined
+          ? {}
+          : { maxRetryAttempts: Number(props.MaximumRetryAttempts) }),
+      });
+    }
+
+    for (const [name, output] of Object.entries(template.template.Outputs ?? {})) {
+      const value = tryResolve(output.Value);
+      if (value !== undefined) deployment.outputs[name] = String(value);
+    }
+  }
+  return deployment;
+};

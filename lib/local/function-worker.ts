@@ -1,0 +1,44 @@
+// Runs one Lambda function inside a worker thread: its own process.env (set by the host),
+// its module loaded once (a warm container), one invocation at a time.
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+
+type Invocation = { id: number; event: unknown; deadline: number; requestId: string };
+const {
+  entry,
+  handler: exportName,
+  functionName,
+} = workerData as { entry: string; handler: string; functionName: string };
+
+const describe = (error: unknown) =>
+  error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { name: 'Error', message: String(error) };
+
+try {
+  const module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+  const handler = module[exportName];
+  if (typeof handler !== 'function') throw new Error(`${entry} exports no function named "${exportName}"`);
+  parentPort?.on('message', async ({ id, event, deadline, requestId }: Invocation) => {
+    const context = {
+      functionName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+      memoryLimitInMB: '1024',
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${functionName}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    try {
+      const result = await (handler as (event: unknown, context: unknown) => unknown)(event, context);
+      parentPort?.postMessage({ id, result });
+    } catch (error) {
+      parentPort?.postMessage({ id, error: describe(error) });
+    }
+  });
+  parentPort?.postMessage({ ready: true });
+} catch (error) {
+  parentPort?.postMessage({ initError: describe(error) });
+}
