@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
 
 /** A running SQS emulator. `stop()` closes its server. */
@@ -13,7 +17,12 @@ export type RunningSqsEmulator = {
 // answer with the request's own origin (http://127.0.0.1:<port>/000000000000/<name>) instead.
 // The store class is not in the package's export map, hence the path.
 const sqsStoreWithoutHost = async (): Promise<object> => {
-  const { SqsStore } = (await import(new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs')).href)) as {
+  const candidates = createRequire(import.meta.url).resolve.paths('fauxqs') ?? [];
+  const file = candidates
+    .map((dir) => join(dir, 'fauxqs', 'dist', 'sqs', 'sqsStore.js'))
+    .find((path) => existsSync(path));
+  if (!file) throw new Error('fauxqs is not installed: npm install --save-dev fauxqs');
+  const { SqsStore } = (await import(pathToFileURL(file).href)) as {
     SqsStore: new () => { host?: string };
   };
   const store = new SqsStore();
