@@ -4,7 +4,9 @@ import type { EmfDocument } from '../metrics/sinks.ts';
 import type { LocalFunction } from './deploy-local.ts';
 
 /** The handler timed out: Lambda would have stopped the sandbox, so its worker is discarded. */
-export class FunctionTimeoutError extends Error {}
+export class FunctionTimeoutError extends Error {
+  override name = 'FunctionTimeoutError';
+}
 
 export type FunctionHostOptions = {
   fn: LocalFunction;

@@ -154,7 +154,12 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       }
     } catch (error) {
       failed = ids;
-      report = { records: records.length, outcome: 'error', error };
+      // A host that enforces the timeout itself (the local runtime's) reports it as this error.
+      report = {
+        records: records.length,
+        outcome: (error as Error)?.name === 'FunctionTimeoutError' ? 'timeout' : 'error',
+        error,
+      };
     } finally {
       clearTimeout(timer);
     }
