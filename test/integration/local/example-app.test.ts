@@ -123,14 +123,12 @@ describe('the example app on the local stack', () => {
         await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: ordersUrl,
-            Entries: entries
-              .slice(i, i + 10)
-              .map((e, n) => ({
-                Id: String(n),
-                MessageBody: JSON.stringify(e.body),
-                MessageGroupId: e.body.customerId,
-                MessageDeduplicationId: e.dedup,
-              })),
+            Entries: entries.slice(i, i + 10).map((e, n) => ({
+              Id: String(n),
+              MessageBody: JSON.stringify(e.body),
+              MessageGroupId: e.body.customerId,
+              MessageDeduplicationId: e.dedup,
+            })),
           }),
         );
       }
