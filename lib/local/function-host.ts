@@ -21,7 +21,11 @@ export type FunctionHostOptions = {
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type Sandbox = { worker: Worker; ready: Promise<void>; pending: Map<number, Pending>; broken: boolean };
 
-const WORKER = new URL('./function-worker.ts', import.meta.url);
+// The worker sits beside this file: .ts when run from source, .js once built.
+const WORKER = new URL(
+  `./function-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
 
 /**
  * Hosts one function: a pool of worker threads, each a warm "sandbox" running one invocation
