@@ -119,7 +119,6 @@ const phase = async (name: string) => {
     })),
   ];
 };
-type Row = { label: string; msPerCall: number; requestsPerCall: number; operations: string };
 
 // The duplicate phase replays the keys of the first phase.
 const rows = [...(await phase('first delivery')), ...(await phase('duplicate'))];

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
+  type DynamoDBClient,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { documentClient } from '../document-client.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { CompleteExpectation, IdempotencyRecord, IdempotencyStore } from './types.ts';
 
@@ -74,12 +75,7 @@ export const dynamoDBStore = (options: DynamoDBStoreOptions): IdempotencyStore =
     );
   }
   const TableName = options.tableName;
-  const documents =
-    options.client instanceof DynamoDBDocumentClient
-      ? options.client
-      : DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-          marshallOptions: { removeUndefinedValues: true },
-        });
+  const documents = documentClient(options.client);
 
   return {
     async claim(record, nowMs) {

@@ -2,6 +2,7 @@
 // its module loaded once (a warm container), one invocation at a time.
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { localLambdaContext } from './lambda-context.ts';
 
 type Invocation = { id: number; event: unknown; deadline: number; requestId: string };
 const {
@@ -20,17 +21,7 @@ try {
   const handler = module[exportName];
   if (typeof handler !== 'function') throw new Error(`${entry} exports no function named "${exportName}"`);
   parentPort?.on('message', async ({ id, event, deadline, requestId }: Invocation) => {
-    const context = {
-      functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-      memoryLimitInMB: '1024',
-      awsRequestId: requestId,
-      logGroupName: `/aws/lambda/${functionName}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
+    const context = localLambdaContext(functionName, deadline, requestId);
     try {
       const result = await (handler as (event: unknown, context: unknown) => unknown)(event, context);
       parentPort?.postMessage({ id, result });

@@ -4,7 +4,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { localLambdaContext } from './lambda-context.ts';
 
 export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
@@ -86,24 +87,6 @@ export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<st
   return failed;
 };
 
-const lambdaContext = (functionName: string, timeoutMs: number, requestId: string): Context => {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
-
 const TIMED_OUT = Symbol('timed out');
 
 /**
@@ -133,7 +116,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     let failed: Set<string>;
     let report: Omit<BatchReport, 'deleted' | 'retried'>;
     try {
-      const context = lambdaContext(functionName, timeoutMs, `local-${++invocations}`);
+      const context = localLambdaContext(functionName, Date.now() + timeoutMs, `local-${++invocations}`);
       const response = await Promise.race([
         options.handler({ Records: records }, context),
         new Promise<typeof TIMED_OUT>((resolve) => {

@@ -1,8 +1,8 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { documentClient } from '../document-client.ts';
 import { SendFailedError } from '../errors.ts';
 import {
   createReliabilityLog,
@@ -36,10 +36,7 @@ const tableOf = (record: DynamoDBRecord) => record.eventSourceARN?.split(':table
  */
 export const outboxRelay = (options: OutboxRelayOptions) => {
   const markSent = options.markSent ?? true;
-  const documents =
-    options.client instanceof DynamoDBDocumentClient
-      ? options.client
-      : DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}));
+  const documents = documentClient(options.client);
   const log: ReliabilityLog = createReliabilityLog({ logger: options.logger });
 
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {

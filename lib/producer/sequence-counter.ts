@@ -1,5 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../document-client.ts';
 import { ConfigurationError } from '../errors.ts';
 
 /** Hands out sequence numbers per ordering key: 1, 2, 3… */
@@ -25,10 +26,7 @@ export const dynamoDBSequenceCounter = (options: {
       `dynamoDBSequenceCounter: \`tableName\` must be a non-empty string, received ${String(options?.tableName)}.`,
     );
   }
-  const documents =
-    options.client instanceof DynamoDBDocumentClient
-      ? options.client
-      : DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}));
+  const documents = documentClient(options.client);
   return {
     async reserve(key, count) {
       const { Attributes } = await documents.send(

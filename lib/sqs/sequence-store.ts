@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../document-client.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { TransactWrite } from '../idempotency/transaction.ts';
 
@@ -46,10 +47,7 @@ export const dynamoDBSequenceStore = (options: {
     );
   }
   const { tableName } = options;
-  const documents =
-    options.client instanceof DynamoDBDocumentClient
-      ? options.client
-      : DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}));
+  const documents = documentClient(options.client);
   return {
     async last(key) {
       const { Item } = await documents.send(
