@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigurationError } from '../errors.ts';
 import type { IdempotencyOptions } from '../idempotency/types.ts';
-import type { ReliabilityLog, StructuredLogger } from '../metrics/reliability-log.ts';
+import type { StructuredLogger } from '../metrics/reliability-log.ts';
 import type { ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
 import type { ParseOption, SqsMessage } from './message.ts';
 import type { SequenceStore } from './sequence-store.ts';
@@ -43,8 +43,6 @@ export type SqsBatchOptions<Body> = {
   logger?: StructuredLogger;
   /** Attach message bodies to failure logs. @default false */
   logBodies?: boolean;
-  /** @internal a prebuilt log, for tests */
-  log?: ReliabilityLog;
 };
 
 /** Defaults of the optional options, quoted by their docs above. */

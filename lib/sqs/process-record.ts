@@ -1,6 +1,11 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { MessageValidationError, NonRetryableError, SequenceGapError } from '../errors.ts';
+import {
+  IdempotencyPayloadMismatchError,
+  MessageValidationError,
+  NonRetryableError,
+  SequenceGapError,
+} from '../errors.ts';
 import type { BeginOutcome, IdempotencyEngine } from '../idempotency/engine.ts';
 import { createTransactionCollector } from '../idempotency/transaction.ts';
 import type { DeliveryMode } from '../idempotency/types.ts';
@@ -28,9 +33,9 @@ export type BatchEnv<Body> = {
   now: () => number;
 };
 
+// A payload mismatch is the same key carrying another request: retrying cannot help.
 const isNonRetryable = (error: unknown) =>
-  error instanceof NonRetryableError ||
-  (error instanceof Error && error.name.endsWith('PayloadMismatchError'));
+  error instanceof NonRetryableError || error instanceof IdempotencyPayloadMismatchError;
 
 /** Poison: to the dead-letter queue when one is configured, else reported failed for the redrive policy. */
 const deadLetter = async <Body>(

@@ -21,7 +21,7 @@ const OUTCOME_METRIC = {
   held: MetricName.OutOfOrderHeld,
 } as const;
 
-const record = (
+const countOutcome = (
   metrics: ReliabilityMetrics,
   queue: string,
   prepared: PreparedRecord<unknown>,
@@ -99,7 +99,7 @@ export const sqsBatch = <Body = unknown>(
     ? createIdempotencyEngine<Parameters<RecordHandler<Body>>[0], unknown>(options.idempotency)
     : undefined;
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics());
-  const log = options.log ?? createReliabilityLog({ logger: options.logger, logBodies: options.logBodies });
+  const log = createReliabilityLog({ logger: options.logger, logBodies: options.logBodies });
   const sequence = options.sequence && {
     holdForMs: sqsBatchDefaults.holdForMs,
     onLost: sqsBatchDefaults.onLost,
@@ -178,7 +178,7 @@ export const sqsBatch = <Body = unknown>(
     for (const item of prepared) {
       const outcome = outcomes.get(item) ?? ({ kind: 'not-run', reason: 'batch-stopped' } as const);
       if (isRetried(outcome)) batchItemFailures.push({ itemIdentifier: item.record.messageId });
-      if (metrics) record(metrics, queue, item as PreparedRecord<unknown>, outcome, now);
+      if (metrics) countOutcome(metrics, queue, item as PreparedRecord<unknown>, outcome, now);
     }
     if (records.length > 0 && batchItemFailures.length === records.length) {
       log.batchFailed({ queue, records: records.length, reason: 'every record was reported for retry' });
