@@ -6,6 +6,7 @@
 //   options: --rate N (orders per second, default 5), --verbose (function logs)
 
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { App } from 'aws-cdk-lib';
@@ -101,6 +102,7 @@ const stop = async () => {
   await new Promise((r) => setTimeout(r, 2_000));
   await runtime.stop();
   await stack.stop();
+  rmSync(outdir, { recursive: true, force: true });
   console.log(`\n${render()}\nStopped.`);
   process.exit(0);
 };

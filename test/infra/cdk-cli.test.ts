@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../support/scratch.ts';
 
 describe('npx cdk synth', () => {
+  const outdir = scratchDir('cdk-cli');
+  const home = scratchDir('home');
+
   it('synthesizes the example app with no AWS credentials, config or region', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
-    const home = mkdtempSync(join(tmpdir(), 'home-'));
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')),
     );

@@ -3,10 +3,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/app.ts';
 import { MetricName, RELIABILITY_NAMESPACE } from '../../lib/metrics/index.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
 describe('the example app', () => {
+  const outdir = scratchDir('cdk-alarms');
   let template: Template;
   let resources: Record<string, Resource>;
   const alarms = () => Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
@@ -15,7 +17,7 @@ describe('the example app', () => {
   beforeAll(() => {
     // Synthesizing runs the cdk-nag AwsSolutions checks registered by createApp: any unacknowledged
     // finding throws here, so a passing synth is the "zero unsuppressed errors" check.
-    const app = createApp(new App({ outdir: `${process.env.TMPDIR ?? '/tmp'}/cdk-test-${process.pid}` }));
+    const app = createApp(new App({ outdir }));
     const assembly = app.synth();
     template = Template.fromJSON(assembly.getStackByName('ReliableEventsOrderPayments').template);
     resources = template.toJSON().Resources;

@@ -17,15 +17,16 @@ import {
 } from '../../../lib/local/index.ts';
 import { DeadLetterAttribute } from '../../../lib/sqs/index.ts';
 import { localClients } from '../../support/local.ts';
+import { scratchDir } from '../../support/scratch.ts';
 
 const { stack, dynamodb, documents, sqs } = localClients();
 
 describe('the example app on the local stack', () => {
+  const outdir = scratchDir('example-app');
   let deployment: LocalDeployment;
   let template: CloudFormationTemplate;
 
   beforeAll(async () => {
-    const outdir = `${process.env.TMPDIR ?? '/tmp'}/reliable-events-example-${process.pid}`;
     createApp(new App({ outdir })).synth();
     template = readAssembly(outdir)[0]!.template;
     // Table and queue names derive from the stack name: give this run its own, so runs never collide.
