@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type SqsMessage, sqsBatch } from '../../../lib/sqs/index.ts';
 import { captureLogger, failedIds, lambdaContext, sqsEvent, sqsRecord } from '../../support/sqs-events.ts';
 
@@ -75,6 +77,37 @@ describe('sqsBatch on FIFO batches', () => {
     const response = await wrapped(batch(), lambdaContext());
     expect(failedIds(response)).toEqual(['B1', 'B2']);
     expect(effects).toEqual(['A1', 'A2', 'A3']);
+  });
+
+  it('runs behind Powertools Logger in a Middy chain, logging through the same logger', async () => {
+    const lines: string[] = [];
+    // Powertools writes info to stdout and warn/error to stderr; Lambda ships both to CloudWatch.
+    const capture = (chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const writes = [
+      vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+      vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+    try {
+      const logger = new Logger({ serviceName: 'payments', logLevel: 'INFO' });
+      const { handler: record } = recorder(['A2']);
+      const handler = middy<SQSEvent, SQSBatchResponse>()
+        .use(injectLambdaContext(logger))
+        .handler(sqsBatch<Step>(record, { metrics: false, logger }));
+      const response = await handler(batch(), lambdaContext());
+      expect(failedIds(response)).toEqual(['A2', 'A3']);
+    } finally {
+      for (const write of writes) write.mockRestore();
+    }
+    const failure = lines.map((line) => JSON.parse(line)).find((entry) => entry.event === 'failed');
+    expect(failure).toMatchObject({
+      service: 'payments',
+      messageId: 'A2',
+      groupId: 'A',
+      function_request_id: 'req-1',
+    });
   });
 
   it('limits the groups in flight to `concurrency`', async () => {
