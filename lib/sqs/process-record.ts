@@ -97,6 +97,24 @@ export const processRecord = async <Body>(
   env: BatchEnv<Body>,
   prepared: PreparedRecord<Body>,
 ): Promise<RecordOutcome & { lost?: number }> => {
+  let step: Exclude<SequenceStep, RecordOutcome> | undefined;
+  const outcome = await run(env, prepared, (taken) => {
+    step = taken;
+  });
+  // A record that left the stream without being processed (dead-lettered, or dropped in
+  // at-most-once mode) still used its number: move the watermark past it, or the next
+  // number would be held and at last reported lost.
+  if (step && (outcome.kind === 'dead-lettered' || outcome.kind === 'dropped')) {
+    await env.sequence!.store.advance(step.key, step.from, step.to);
+  }
+  return outcome;
+};
+
+const run = async <Body>(
+  env: BatchEnv<Body>,
+  prepared: PreparedRecord<Body>,
+  took: (step: Exclude<SequenceStep, RecordOutcome>) => void,
+): Promise<RecordOutcome & { lost?: number }> => {
   if (prepared.parseError !== undefined || !prepared.message)
     return deadLetter(env, prepared, prepared.parseError);
   const withMessage = prepared as PreparedRecord<Body> & { message: SqsMessage<Body> };
@@ -107,13 +125,13 @@ export const processRecord = async <Body>(
     const checked = await checkSequence(env, withMessage);
     if ('kind' in checked) return checked;
     step = checked;
+    took(step);
     if (step.lost && env.sequence.onLost === 'dead-letter') {
       const outcome = await deadLetter(
         env,
         withMessage,
         new SequenceGapError(step.key, step.from + 1, step.to),
       );
-      if (outcome.kind === 'dead-lettered') await env.sequence.store.advance(step.key, step.from, step.to);
       return { ...outcome, lost: step.lost };
     }
   }

@@ -1,4 +1,7 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { NonRetryableError } from '../../../lib/errors.ts';
 import { createReliabilityMetrics, memorySink } from '../../../lib/metrics/index.ts';
 import { memorySequenceStore, type SqsMessage, sqsBatch } from '../../../lib/sqs/index.ts';
 import { captureLogger, failedIds, sqsEvent, sqsRecord } from '../../support/sqs-events.ts';
@@ -73,6 +76,32 @@ describe('sequence guard', () => {
       sequenceKey: 'acct-1',
       missing: [2, 3],
     });
+  });
+
+  it('a dead-lettered record still moves the watermark: the next number is not held', async () => {
+    const sqs = mockClient(SQSClient);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq' });
+    const store = memorySequenceStore();
+    const applied: number[] = [];
+    const handler = sqsBatch<Entry>(
+      async ({ body }) => {
+        if (body.seq === 2) throw new NonRetryableError('poison');
+        applied.push(body.seq);
+      },
+      {
+        sequence: { key: (m: SqsMessage<Entry>) => m.body.account, seq: (m) => m.body.seq, store },
+        deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/poison',
+        sqsClient: new SQSClient({}),
+        metrics: false,
+        logger: captureLogger().logger,
+      },
+    );
+    for (const seq of [1, 2, 3]) {
+      expect(failedIds(await handler(sqsEvent(sqsRecord(`m${seq}`, { account: 'a', seq }))))).toEqual([]);
+    }
+    expect(applied).toEqual([1, 3]);
+    expect(store.watermarks.get('a')).toBe(3);
+    sqs.restore();
   });
 
   it('keys are independent', async () => {
