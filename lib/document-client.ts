@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfigurationError } from './errors.ts';
 
 /**
  * The document client every DynamoDB-backed part of the library uses: the caller's own (plain
@@ -11,3 +12,13 @@ export const documentClient = (client?: DynamoDBClient | DynamoDBDocumentClient)
     : DynamoDBDocumentClient.from(client ?? new DynamoDBClient({}), {
         marshallOptions: { removeUndefinedValues: true },
       });
+
+/** Rejects a missing table name at construction, naming the factory that needs it. */
+export const requireTableName = (factory: string, tableName: unknown): string => {
+  if (typeof tableName !== 'string' || tableName.length === 0) {
+    throw new ConfigurationError(
+      `${factory}: \`tableName\` must be a non-empty string, received ${JSON.stringify(tableName) ?? String(tableName)}.`,
+    );
+  }
+  return tableName;
+};

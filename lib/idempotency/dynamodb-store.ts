@@ -11,8 +11,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { documentClient } from '../document-client.ts';
-import { ConfigurationError } from '../errors.ts';
+import { documentClient, requireTableName } from '../document-client.ts';
 import type { CompleteExpectation, IdempotencyRecord, IdempotencyStore } from './types.ts';
 
 export type DynamoDBStoreOptions = {
@@ -69,11 +68,7 @@ const condition = (expect: CompleteExpectation, record: IdempotencyRecord, nowMs
  * const store = dynamoDBStore({ tableName: process.env.IDEMPOTENCY_TABLE! });
  */
 export const dynamoDBStore = (options: DynamoDBStoreOptions): IdempotencyStore => {
-  if (!options?.tableName) {
-    throw new ConfigurationError(
-      `dynamoDBStore: \`tableName\` must be a non-empty string, received ${String(options?.tableName)}.`,
-    );
-  }
+  requireTableName('dynamoDBStore', options?.tableName);
   const TableName = options.tableName;
   const documents = documentClient(options.client);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, MessageRejectedError } from '../errors.ts';
+import { requireTableName } from '../document-client.ts';
+import { MessageRejectedError } from '../errors.ts';
 import type { OutgoingMessage } from './message.ts';
 
 /** An outbox item as stored: what the relay needs to send the message later. */
@@ -39,11 +40,7 @@ export const OUTBOX_PREFIX = 'outbox#';
  * ] }));
  */
 export const outbox = (options: OutboxOptions) => {
-  if (!options?.tableName) {
-    throw new ConfigurationError(
-      `outbox: \`tableName\` must be a non-empty string, received ${String(options?.tableName)}.`,
-    );
-  }
+  requireTableName('outbox', options?.tableName);
   const retainForMs = options.retainForMs ?? 7 * 24 * 3_600_000;
   return {
     tableName: options.tableName,

@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../document-client.ts';
-import { ConfigurationError } from '../errors.ts';
+import { documentClient, requireTableName } from '../document-client.ts';
 
 /** Hands out sequence numbers per ordering key: 1, 2, 3… */
 export type SequenceCounter = {
@@ -21,11 +20,7 @@ export const dynamoDBSequenceCounter = (options: {
   tableName: string;
   client?: DynamoDBClient | DynamoDBDocumentClient;
 }): SequenceCounter => {
-  if (!options?.tableName) {
-    throw new ConfigurationError(
-      `dynamoDBSequenceCounter: \`tableName\` must be a non-empty string, received ${String(options?.tableName)}.`,
-    );
-  }
+  requireTableName('dynamoDBSequenceCounter', options?.tableName);
   const documents = documentClient(options.client);
   return {
     async reserve(key, count) {

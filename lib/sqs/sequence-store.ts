@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../document-client.ts';
-import { ConfigurationError } from '../errors.ts';
+import { documentClient, requireTableName } from '../document-client.ts';
 import type { TransactWrite } from '../idempotency/transaction.ts';
 
 /**
@@ -41,11 +40,7 @@ export const dynamoDBSequenceStore = (options: {
   tableName: string;
   client?: DynamoDBClient | DynamoDBDocumentClient;
 }): SequenceStore => {
-  if (!options?.tableName) {
-    throw new ConfigurationError(
-      `dynamoDBSequenceStore: \`tableName\` must be a non-empty string, received ${String(options?.tableName)}.`,
-    );
-  }
+  requireTableName('dynamoDBSequenceStore', options?.tableName);
   const { tableName } = options;
   const documents = documentClient(options.client);
   return {

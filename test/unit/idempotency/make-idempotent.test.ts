@@ -7,7 +7,9 @@ import {
   IdempotencyResultTooLargeError,
   IdempotencyTransactionError,
 } from '../../../lib/errors.ts';
-import { makeIdempotent, memoryStore } from '../../../lib/idempotency/index.ts';
+import { dynamoDBStore, makeIdempotent, memoryStore } from '../../../lib/idempotency/index.ts';
+import { dynamoDBSequenceCounter, outbox } from '../../../lib/producer/index.ts';
+import { dynamoDBSequenceStore } from '../../../lib/sqs/index.ts';
 
 type Order = { id?: string; amount: number };
 const key = (order: Order) => order.id;
@@ -208,6 +210,18 @@ describe('makeIdempotent (at-least-once)', () => {
     await fn({ id: 'o-1', amount: 1 });
     expect(body).toHaveBeenCalledTimes(2);
     expect(store.records.size).toBe(0);
+  });
+});
+
+describe('DynamoDB-backed factories', () => {
+  it.each([
+    ['dynamoDBStore', () => dynamoDBStore({} as never)],
+    ['dynamoDBSequenceStore', () => dynamoDBSequenceStore({ tableName: '' })],
+    ['dynamoDBSequenceCounter', () => dynamoDBSequenceCounter({} as never)],
+    ['outbox', () => outbox({} as never)],
+  ])('%s rejects a missing tableName, naming itself', (factory, build) => {
+    expect(build).toThrow(ConfigurationError);
+    expect(build).toThrow(new RegExp(`^${factory}: \`tableName\` must be a non-empty string, received`));
   });
 });
 

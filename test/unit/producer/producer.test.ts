@@ -29,6 +29,17 @@ const failEntries = (failing: Set<string>, options: { senderFault?: boolean; alw
     };
   });
 
+/** Answers every SendMessageBatch entry as sent. */
+const acceptAll = () =>
+  sqs.on(SendMessageBatchCommand).callsFake((input) => ({
+    Successful: (input.Entries as { Id: string }[]).map((e) => ({
+      Id: e.Id,
+      MessageId: e.Id,
+      MD5OfMessageBody: '',
+    })),
+    Failed: [],
+  }));
+
 const producer = (extra: Partial<Parameters<typeof createProducer>[0]> = {}) =>
   createProducer({
     queueUrl: FIFO_URL,
@@ -150,14 +161,7 @@ describe('createProducer', () => {
   });
 
   it('splits into batches of at most 10 entries and 1 MiB', async () => {
-    sqs.on(SendMessageBatchCommand).callsFake((input) => ({
-      Successful: (input.Entries as { Id: string }[]).map((e) => ({
-        Id: e.Id,
-        MessageId: e.Id,
-        MD5OfMessageBody: '',
-      })),
-      Failed: [],
-    }));
+    acceptAll();
     const big = 'x'.repeat(300_000);
     await producer().send(
       Array.from({ length: 5 }, (_, i) => ({ id: `big-${i}`, orderingKey: 'k', body: big })),
@@ -204,14 +208,7 @@ describe('createProducer', () => {
   });
 
   it('stamps per-key sequence numbers as message attributes', async () => {
-    sqs.on(SendMessageBatchCommand).callsFake((input) => ({
-      Successful: (input.Entries as { Id: string }[]).map((e) => ({
-        Id: e.Id,
-        MessageId: e.Id,
-        MD5OfMessageBody: '',
-      })),
-      Failed: [],
-    }));
+    acceptAll();
     const p = createProducer({
       queueUrl: STANDARD_URL,
       client: new SQSClient({}),
