@@ -10,8 +10,13 @@ import {
 } from '../errors.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { resolveOptions } from './options.ts';
-import { createTransactionCollector } from './transaction.ts';
-import type { IdempotencyOptions, IdempotencyRecord, IdempotentContext } from './types.ts';
+import { createTransactionCollector, type TransactWrite } from './transaction.ts';
+import type {
+  CompleteExpectation,
+  IdempotencyOptions,
+  IdempotencyRecord,
+  IdempotentContext,
+} from './types.ts';
 
 /** A call that must run: report its outcome with `succeed` or `fail`. */
 export type IdempotencySession<Result> = {
@@ -77,7 +82,7 @@ export const createIdempotencyEngine = <Input, Result>(
   const resolveExisting = (
     existing: IdempotencyRecord,
     fingerprint: string | undefined,
-  ): BeginOutcome<Result> => {
+  ): Extract<BeginOutcome<Result>, { run: false }> => {
     if (
       fingerprint !== undefined &&
       existing.fingerprint !== undefined &&
@@ -99,6 +104,19 @@ export const createIdempotencyEngine = <Input, Result>(
       record.result = json;
     }
     return record;
+  };
+
+  /** Writes the COMPLETED record (with the call's writes) if `expect` holds; caches it when written. */
+  const commit = async (
+    base: IdempotencyRecord,
+    result: Result,
+    expect: CompleteExpectation,
+    writes: readonly TransactWrite[],
+  ) => {
+    const record = completedRecord(base, result);
+    const outcome = await store.complete(record, expect, writes, now());
+    if (outcome.completed) cache?.set(record.key, record);
+    return outcome;
   };
 
   return {
@@ -173,16 +191,11 @@ export const createIdempotencyEngine = <Input, Result>(
           session: {
             context: ctx,
             async succeed(result) {
-              const record = completedRecord(base, result);
-              const outcome = await store.complete(record, 'absent', ctx.transaction.writes, now());
-              if (outcome.completed) {
-                cache?.set(key, record);
-                return result;
-              }
+              const outcome = await commit(base, result, 'absent', ctx.transaction.writes);
+              if (outcome.completed) return result;
               // Another call got there first; our writes were rolled back with the failed transaction.
               if (!outcome.existing) throw new IdempotencyLeaseLostError(key, undefined);
-              const replay = resolveExisting(outcome.existing, fingerprint);
-              return (replay as { result: Result }).result;
+              return resolveExisting(outcome.existing, fingerprint).result;
             },
             fail: async () => {},
           },
@@ -198,10 +211,8 @@ export const createIdempotencyEngine = <Input, Result>(
           context: ctx,
           async succeed(result) {
             try {
-              const record = completedRecord(base, result);
-              const outcome = await store.complete(record, 'owner', ctx.transaction.writes, now());
+              const outcome = await commit(base, result, 'owner', ctx.transaction.writes);
               if (!outcome.completed) throw new IdempotencyLeaseLostError(key, outcome.existing);
-              cache?.set(key, record);
               return result;
             } catch (error) {
               // Not completed (result too large, a write's own condition failed, the store failed):

@@ -147,16 +147,19 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       clearTimeout(timer);
     }
     const done = records.filter((record) => !failed.has(record.messageId));
+    // Count what SQS confirms: an entry it fails to delete comes back after the visibility timeout.
+    let deleted = 0;
     for (let i = 0; i < done.length; i += 10) {
       const chunk = done.slice(i, i + 10);
-      await options.client.send(
+      const response = await options.client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
           Entries: chunk.map((record, n) => ({ Id: String(n), ReceiptHandle: record.receiptHandle })),
         }),
       );
+      deleted += response.Successful?.length ?? 0;
     }
-    return { ...report, deleted: done.length, retried: failed.size };
+    return { ...report, deleted, retried: failed.size };
   };
 
   const poller = async () => {

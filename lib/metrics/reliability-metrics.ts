@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { appendTo } from '../collections.ts';
 import { type CounterName, MetricDimension, RELIABILITY_NAMESPACE, type TimingName } from './names.ts';
 import { type EmfDocument, type MetricsSink, stdoutSink } from './sinks.ts';
 
@@ -65,7 +66,7 @@ export const createReliabilityMetrics = (options: ReliabilityMetricsOptions = {}
     },
     time(name, queue, milliseconds) {
       const queueTimings = forQueue(timings, queue);
-      queueTimings.set(name, [...(queueTimings.get(name) ?? []), milliseconds]);
+      appendTo(queueTimings, name, milliseconds);
     },
     flush() {
       const queues = new Set([...counters.keys(), ...timings.keys()]);

@@ -76,20 +76,25 @@ export const outboxRelay = (options: OutboxRelayOptions) => {
 
     if (markSent) {
       const sentAt = Date.now();
-      for (const { record, item } of entries) {
-        if (failedIds.has(item.id)) continue;
-        await documents
-          .send(
-            new UpdateCommand({
-              TableName: tableOf(record),
-              Key: { pk: item.pk, sk: item.sk },
-              UpdateExpression: 'SET sentAt = :sentAt',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':sentAt': sentAt },
-            }),
-          )
-          .catch(() => undefined); // The message is sent; a missing mark only affects observability.
-      }
+      // One write per entry, in parallel: a stream batch can hold hundreds.
+      await Promise.all(
+        entries
+          .filter(({ item }) => !failedIds.has(item.id))
+          .map(
+            ({ record, item }) =>
+              documents
+                .send(
+                  new UpdateCommand({
+                    TableName: tableOf(record),
+                    Key: { pk: item.pk, sk: item.sk },
+                    UpdateExpression: 'SET sentAt = :sentAt',
+                    ConditionExpression: 'attribute_exists(pk)',
+                    ExpressionAttributeValues: { ':sentAt': sentAt },
+                  }),
+                )
+                .catch(() => undefined), // The message is sent; a missing mark only affects observability.
+          ),
+      );
     }
     return {
       batchItemFailures: entries

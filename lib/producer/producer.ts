@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { appendTo } from '../collections.ts';
 import { ConfigurationError, SendFailedError, type SendFailure } from '../errors.ts';
 import { MetricName, queueNameOf } from '../metrics/names.ts';
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
@@ -91,7 +92,7 @@ export const createProducer = (options: ProducerOptions): Producer => {
     const byKey = new Map<string, OutgoingMessage[]>();
     for (const message of messages) {
       if (message.sequence !== undefined) sequences.set(message, message.sequence);
-      else byKey.set(message.orderingKey ?? '', [...(byKey.get(message.orderingKey ?? '') ?? []), message]);
+      else appendTo(byKey, message.orderingKey ?? '', message);
     }
     for (const [key, group] of byKey) {
       const first = await options.sequence.reserve(key, group.length);

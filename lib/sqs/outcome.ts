@@ -1,6 +1,6 @@
 /** What became of one record. Only `failed`, `held` and `not-run` are reported to SQS for retry. */
 export type RecordOutcome =
-  | { kind: 'processed'; durationMs: number }
+  | { kind: 'processed'; durationMs: number; finishedAt: number }
   | { kind: 'duplicate'; reason: 'idempotency' | 'sequence' }
   | { kind: 'dead-lettered'; error: unknown }
   | { kind: 'dropped'; error: unknown }

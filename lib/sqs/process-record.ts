@@ -193,5 +193,11 @@ const run = async <Body>(
     return { kind: 'failed', error };
   }
   if (step && !inTransaction) await env.sequence!.store.advance(step.key, step.from, step.to);
-  return { kind: 'processed', durationMs: env.now() - started, ...(step?.lost ? { lost: step.lost } : {}) };
+  const finishedAt = env.now();
+  return {
+    kind: 'processed',
+    durationMs: finishedAt - started,
+    finishedAt,
+    ...(step?.lost ? { lost: step.lost } : {}),
+  };
 };

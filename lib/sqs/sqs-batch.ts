@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { appendTo } from '../collections.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createIdempotencyEngine } from '../idempotency/engine.ts';
 import { MetricName, queueNameOf } from '../metrics/names.ts';
@@ -26,14 +27,14 @@ const countOutcome = (
   queue: string,
   prepared: PreparedRecord<unknown>,
   outcome: RecordOutcome & { lost?: number },
-  now: number,
 ) => {
   metrics.count(OUTCOME_METRIC[outcome.kind], queue);
   if (outcome.lost) metrics.count(MetricName.MessagesLost, queue, outcome.lost);
   if (outcome.kind !== 'processed') return;
   metrics.time(MetricName.ProcessingTime, queue, outcome.durationMs);
   const sentAt = Number(prepared.record.attributes?.SentTimestamp);
-  if (Number.isFinite(sentAt)) metrics.time(MetricName.EndToEndLatency, queue, Math.max(0, now - sentAt));
+  if (Number.isFinite(sentAt))
+    metrics.time(MetricName.EndToEndLatency, queue, Math.max(0, outcome.finishedAt - sentAt));
 };
 
 /** Splits the batch into the groups that must run in order: FIFO message groups, or sequence keys sorted by number. */
@@ -55,7 +56,7 @@ const groupsOf = <Body>(
         // A message whose key cannot be read runs alone; the guard will report it.
       }
     }
-    groups.set(groupKey, [...(groups.get(groupKey) ?? []), item]);
+    appendTo(groups, groupKey, item);
   }
   const list = [...groups.values()];
   // Standard queues deliver in any order: within a sequence key, run the lowest number first.
@@ -173,12 +174,11 @@ export const sqsBatch = <Body = unknown>(
     });
 
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    const now = Date.now();
     if (metrics) metrics.count(MetricName.MessagesReceived, queue, records.length);
     for (const item of prepared) {
       const outcome = outcomes.get(item) ?? ({ kind: 'not-run', reason: 'batch-stopped' } as const);
       if (isRetried(outcome)) batchItemFailures.push({ itemIdentifier: item.record.messageId });
-      if (metrics) countOutcome(metrics, queue, item as PreparedRecord<unknown>, outcome, now);
+      if (metrics) countOutcome(metrics, queue, item as PreparedRecord<unknown>, outcome);
     }
     if (records.length > 0 && batchItemFailures.length === records.length) {
       log.batchFailed({ queue, records: records.length, reason: 'every record was reported for retry' });
