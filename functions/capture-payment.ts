@@ -1,6 +1,11 @@
-// Captures each order's payment exactly once: the payment, the idempotency record and the
-// "order paid" outbox entry commit in one DynamoDB transaction.
+// Captures each order's payment. Exactly-once (the default): the payment, the customer's ledger
+// entry, the idempotency record and the "order paid" outbox entry commit in one DynamoDB
+// transaction. With DELIVERY_MODE=at-least-once there is no idempotency record: the writes go
+// out one by one, as an unprotected handler would send them, so a redelivery applies them again.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { ConfigurationError } from '../lib/errors.ts';
 import { dynamoDBStore } from '../lib/idempotency/index.ts';
 import { outbox } from '../lib/producer/index.ts';
 import { sqsBatch } from '../lib/sqs/index.ts';
@@ -12,45 +17,84 @@ export const Order = z.object({
   amountCents: z.number().int().positive(),
   currency: z.string().length(3),
 });
+type Order = z.infer<typeof Order>;
 
+const mode = process.env.DELIVERY_MODE ?? 'exactly-once';
+if (mode !== 'exactly-once' && mode !== 'at-least-once') {
+  throw new ConfigurationError(
+    `DELIVERY_MODE must be 'exactly-once' or 'at-least-once', received ${JSON.stringify(mode)}.`,
+  );
+}
 const events = outbox({ tableName: env('OUTBOX_TABLE') });
 const paymentsTable = env('PAYMENTS_TABLE');
+const ledgerTable = env('LEDGER_TABLE');
+
+/** The order's effects: its payment (`captures` counts how often it was applied), the ledger entry, the event. */
+const effectsOf = (order: Order) => ({
+  payment: {
+    TableName: paymentsTable,
+    Key: { pk: order.orderId },
+    UpdateExpression:
+      'SET customerId = :customer, amountCents = :amount, currency = :currency, capturedAt = :now ADD captures :one',
+    ExpressionAttributeValues: {
+      ':customer': order.customerId,
+      ':amount': order.amountCents,
+      ':currency': order.currency,
+      ':now': Date.now(),
+      ':one': 1,
+    },
+  },
+  ledger: {
+    TableName: ledgerTable,
+    Key: { pk: order.customerId },
+    UpdateExpression:
+      'SET paidOrders = list_append(if_not_exists(paidOrders, :none), :order) ADD balanceCents :amount',
+    ExpressionAttributeValues: { ':none': [], ':order': [order.orderId], ':amount': order.amountCents },
+  },
+  event: events.write({
+    id: `order-paid-${order.orderId}`,
+    orderingKey: order.customerId,
+    body: {
+      type: 'OrderPaid',
+      orderId: order.orderId,
+      customerId: order.customerId,
+      amountCents: order.amountCents,
+      currency: order.currency,
+    },
+  }).Put,
+});
+
+const documents = mode === 'at-least-once' ? DynamoDBDocumentClient.from(new DynamoDBClient({})) : undefined;
 
 export const handler = sqsBatch(
   async ({ body: order }, { transaction }) => {
-    transaction.put({
-      TableName: paymentsTable,
-      Item: {
-        pk: order.orderId,
-        customerId: order.customerId,
-        amountCents: order.amountCents,
-        currency: order.currency,
-        capturedAt: Date.now(),
-      },
-    });
-    transaction.put(
-      events.write({
-        id: `order-paid-${order.orderId}`,
-        orderingKey: order.customerId,
-        body: {
-          type: 'OrderPaid',
-          orderId: order.orderId,
-          customerId: order.customerId,
-          amountCents: order.amountCents,
-          currency: order.currency,
-        },
-      }).Put,
-    );
+    const { payment, ledger, event } = effectsOf(order);
+    if (!documents) {
+      transaction.update(payment);
+      transaction.update(ledger);
+      transaction.put(event);
+    } else {
+      // No record to commit with: each write lands on its own. The event's "write once" condition
+      // is dropped, so a redelivery rewrites it instead of failing forever.
+      const { ConditionExpression: _once, ...rewrite } = event;
+      await documents.send(new UpdateCommand(payment));
+      await documents.send(new UpdateCommand(ledger));
+      await documents.send(new PutCommand(rewrite));
+    }
     return { captured: order.amountCents };
   },
   {
     parse: Order,
-    idempotency: {
-      store: dynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') }),
-      key: (message) => message.body.orderId,
-      // The same order id with another amount is a bug upstream, not a retry: dead-letter it.
-      fingerprint: (message) => message.body,
-    },
+    ...(documents
+      ? {}
+      : {
+          idempotency: {
+            store: dynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') }),
+            key: (message: { body: Order }) => message.body.orderId,
+            // The same order id with another amount is a bug upstream, not a retry: dead-letter it.
+            fingerprint: (message: { body: Order }) => message.body,
+          },
+        }),
     deadLetterQueueUrl: env('DEAD_LETTER_QUEUE_URL'),
   },
 );

@@ -1,10 +1,34 @@
 // The example app. `npx cdk synth` needs no AWS account: the stack is environment-agnostic.
-import { App, Validations } from 'aws-cdk-lib';
+// Context (`-c name=value`, or `new App({ context })`):
+//   functionTimeoutSeconds  the consumers' timeout (queues' visibility: six times it), default 30
+//   deliveryMode            CapturePayment's 'exactly-once' (default) or 'at-least-once'
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigurationError } from '../lib/errors.ts';
 import { OrderPaymentStack } from './stacks/order-payment-stack.ts';
 
+const contextOf = (app: App) => {
+  const timeout = app.node.tryGetContext('functionTimeoutSeconds');
+  const mode = app.node.tryGetContext('deliveryMode');
+  const seconds = timeout === undefined ? undefined : Number(timeout);
+  if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
+    throw new ConfigurationError(
+      `Context functionTimeoutSeconds must be an integer from 1 to 900 (Lambda's range), received ${JSON.stringify(timeout)}.`,
+    );
+  }
+  if (mode !== undefined && mode !== 'exactly-once' && mode !== 'at-least-once') {
+    throw new ConfigurationError(
+      `Context deliveryMode must be 'exactly-once' or 'at-least-once', received ${JSON.stringify(mode)}.`,
+    );
+  }
+  return {
+    ...(seconds === undefined ? {} : { functionTimeout: Duration.seconds(seconds) }),
+    ...(mode === undefined ? {} : { deliveryMode: mode as 'exactly-once' | 'at-least-once' }),
+  };
+};
+
 export const createApp = (app = new App()) => {
-  new OrderPaymentStack(app, 'ReliableEventsOrderPayments');
+  new OrderPaymentStack(app, 'ReliableEventsOrderPayments', contextOf(app));
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 };

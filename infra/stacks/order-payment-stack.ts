@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import {
@@ -25,25 +25,51 @@ const dataTable = (scope: Construct, id: string, removalPolicy: RemovalPolicy) =
 export type OrderPaymentStackProps = StackProps & {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The consumers' timeout; the queues' visibility timeout is six times it. A local run
+   * shortens it so redeliveries come back in seconds.
+   * @default Duration.seconds(30)
+   */
+  readonly functionTimeout?: Duration;
+  /**
+   * How CapturePayment treats a repeated order: `'exactly-once'` (the idempotency record commits
+   * with the payment), or `'at-least-once'`, with no protection, to show what duplicates do.
+   * @default 'exactly-once'
+   */
+  readonly deliveryMode?: 'exactly-once' | 'at-least-once';
 };
+
+export const orderPaymentDefaults = {
+  removalPolicy: RemovalPolicy.RETAIN,
+  functionTimeout: Duration.seconds(30),
+  deliveryMode: 'exactly-once',
+} as const;
 
 /**
  * The example pipeline: orders on a FIFO queue grouped by customer; a consumer that captures
- * each payment exactly once (its write, the idempotency record and an "order paid" outbox
- * entry in one transaction); a relay from the outbox stream to a second FIFO queue; an
- * at-least-once notifier on that queue; alarms and a dashboard over all of it.
+ * each payment exactly once (the payment, the customer's ledger entry, the idempotency record
+ * and an "order paid" outbox entry in one transaction); a relay from the outbox stream to a
+ * second FIFO queue; an at-least-once notifier on that queue; alarms and a dashboard over all of it.
  */
 export class OrderPaymentStack extends Stack {
   constructor(scope: Construct, id: string, props: OrderPaymentStackProps = {}) {
     super(scope, id, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? orderPaymentDefaults.removalPolicy;
+    const timeout = props.functionTimeout ?? orderPaymentDefaults.functionTimeout;
+    const queueProps = {
+      maxReceiveCount: 5,
+      removalPolicy,
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+    };
 
-    const orders = new ReliableQueue(this, 'Orders', { maxReceiveCount: 5, removalPolicy });
-    const orderEvents = new ReliableQueue(this, 'OrderEvents', { maxReceiveCount: 5, removalPolicy });
+    const orders = new ReliableQueue(this, 'Orders', queueProps);
+    const orderEvents = new ReliableQueue(this, 'OrderEvents', queueProps);
     const idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
     const outbox = new OutboxTable(this, 'Outbox', { removalPolicy });
     const payments = dataTable(this, 'Payments', removalPolicy);
     const notifications = dataTable(this, 'Notifications', removalPolicy);
+    // One item per customer: the balance and the paid orders in the order they were captured.
+    const ledger = dataTable(this, 'Ledger', removalPolicy);
 
     const capturePayment = new ReliableConsumer(this, 'CapturePayment', {
       entry: handlerFile('capture-payment.ts'),
@@ -51,8 +77,11 @@ export class OrderPaymentStack extends Stack {
       idempotencyTable: idempotency.table,
       tables: {
         PAYMENTS_TABLE: { table: payments, access: 'write' },
+        LEDGER_TABLE: { table: ledger, access: 'write' },
         OUTBOX_TABLE: { table: outbox.table, access: 'write' },
       },
+      environment: { DELIVERY_MODE: props.deliveryMode ?? orderPaymentDefaults.deliveryMode },
+      timeout,
       maxConcurrency: 10,
     });
     const relay = new OutboxRelay(this, 'RelayOrderEvents', {
@@ -64,6 +93,7 @@ export class OrderPaymentStack extends Stack {
       entry: handlerFile('notify-customer.ts'),
       queue: orderEvents,
       tables: { NOTIFICATIONS_TABLE: { table: notifications, access: 'write' } },
+      timeout,
     });
     const alarms = new ReliabilityAlarms(this, 'Reliability', {
       consumers: [capturePayment, notifier],
