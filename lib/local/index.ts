@@ -12,12 +12,15 @@ export {
   type StreamBatchReport,
   startDynamoDBStreamSource,
 } from './dynamodb-stream-source.ts';
+export { type FaultProxy, type FaultProxyOptions, type ProxyFault, startFaultProxy } from './fault-proxy.ts';
 export { createFunctionHost, FunctionTimeoutError } from './function-host.ts';
 export { HANDLER_METADATA } from './handler-metadata.ts';
 export { type LocalRuntimeOptions, startLocalRuntime } from './local-runtime.ts';
 export {
   type BatchReport,
+  FunctionCrashError,
   failedIdsOf,
+  type SqsEventSourceFaults,
   type SqsEventSourceOptions,
   startSqsEventSource,
   toLambdaRecord,

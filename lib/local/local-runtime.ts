@@ -2,10 +2,10 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { memorySink } from '../metrics/sinks.ts';
-import type { LocalDeployment } from './deploy-local.ts';
+import type { LocalDeployment, LocalFunction } from './deploy-local.ts';
 import { type StreamBatchReport, startDynamoDBStreamSource } from './dynamodb-stream-source.ts';
 import { createFunctionHost } from './function-host.ts';
-import { type BatchReport, startSqsEventSource } from './sqs-event-source.ts';
+import { type BatchReport, type SqsEventSourceFaults, startSqsEventSource } from './sqs-event-source.ts';
 import { type LocalStack, localClientConfig } from './start-local-stack.ts';
 
 export type LocalRuntimeOptions = {
@@ -17,6 +17,10 @@ export type LocalRuntimeOptions = {
   onBatch?: (functionId: string, report: BatchReport | StreamBatchReport) => void;
   /** Long-poll wait of the SQS pollers. @default 1 */
   waitTimeSeconds?: number;
+  /** Variables to add to (or override in) a function's environment, e.g. its own `AWS_ENDPOINT_URL_DYNAMODB`. */
+  environment?: (fn: LocalFunction) => Record<string, string>;
+  /** Faults the SQS event source of a function injects. @default none */
+  faults?: (fn: LocalFunction) => SqsEventSourceFaults | undefined;
 };
 
 /**
@@ -50,7 +54,7 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
         fn,
         host: createFunctionHost({
           fn,
-          baseEnvironment,
+          baseEnvironment: { ...baseEnvironment, ...options.environment?.(fn) },
           onMetrics: metrics,
           onLog: (line) => options.onLog?.(fn.logicalId, line),
         }),
@@ -90,6 +94,7 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
           region: stack.region,
           handler: (event) => counting(event.Records.length, () => target.host.invoke(event)),
           onBatch: (report) => options.onBatch?.(target.fn.logicalId, report),
+          faults: options.faults?.(target.fn),
         }),
       ];
     }

@@ -15,8 +15,21 @@ export type BatchReport = {
   deleted: number;
   /** Records returned to the queue (reported, or the whole batch on error/timeout/invalid response). */
   retried: number;
-  outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response';
+  outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response' | 'crash';
   error?: unknown;
+};
+
+/**
+ * Faults the event source injects, each asked per batch or per record; return true to inject.
+ * They mimic what SQS and Lambda do to a consumer, so a run can prove the handler survives them.
+ */
+export type SqsEventSourceFaults = {
+  /** The invocation dies after the handler returned: its response is lost and the whole batch comes back. */
+  crashAfterHandler?: (event: SQSEvent) => boolean;
+  /** SQS hands the record to a second consumer at the same time: a concurrent invocation with that record alone. */
+  duplicateDelivery?: (record: SQSRecord) => boolean;
+  /** The record's acknowledgment comes after its visibility timeout: it is not deleted, and SQS delivers it again. */
+  lateAck?: (record: SQSRecord) => boolean;
 };
 
 export type SqsEventSourceOptions = {
@@ -38,7 +51,14 @@ export type SqsEventSourceOptions = {
   functionName?: string;
   region?: string;
   onBatch?: (report: BatchReport) => void;
+  /** Injected faults. @default none */
+  faults?: SqsEventSourceFaults;
 };
+
+/** The invocation was ended after its handler returned (an injected crash): its response never reached the poller. */
+export class FunctionCrashError extends Error {
+  override name = 'FunctionCrashError';
+}
 
 /** A message as Lambda's event source mapping hands it to the function. */
 export const toLambdaRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({
@@ -107,6 +127,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
   const functionName = options.functionName ?? 'local-function';
   const region = options.region ?? 'us-east-1';
   const abort = new AbortController();
+  const faults = options.faults ?? {};
   let invocations = 0;
 
   const runBatch = async (messages: Message[]): Promise<BatchReport> => {
@@ -115,14 +136,29 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
     let report: Omit<BatchReport, 'deleted' | 'retried'>;
+    const event: SQSEvent = { Records: records };
+    const duplicates = records.filter((record) => faults.duplicateDelivery?.(record));
+    // A second consumer got the same records: its outcome is its own, and it deletes nothing.
+    const duplicate =
+      duplicates.length === 0
+        ? undefined
+        : options
+            .handler(
+              { Records: duplicates },
+              localLambdaContext(functionName, Date.now() + timeoutMs, `local-${++invocations}`),
+            )
+            .catch(() => undefined);
     try {
       const context = localLambdaContext(functionName, Date.now() + timeoutMs, `local-${++invocations}`);
       const response = await Promise.race([
-        options.handler({ Records: records }, context),
+        options.handler(event, context),
         new Promise<typeof TIMED_OUT>((resolve) => {
           timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
         }),
       ]);
+      if (response !== TIMED_OUT && faults.crashAfterHandler?.(event)) {
+        throw new FunctionCrashError(`${functionName} was ended after its handler returned (injected crash)`);
+      }
       if (response === TIMED_OUT) {
         failed = ids;
         report = { records: records.length, outcome: 'timeout' };
@@ -138,15 +174,18 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     } catch (error) {
       failed = ids;
       // A host that enforces the timeout itself (the local runtime's) reports it as this error.
+      const name = (error as Error)?.name;
       report = {
         records: records.length,
-        outcome: (error as Error)?.name === 'FunctionTimeoutError' ? 'timeout' : 'error',
+        outcome:
+          name === 'FunctionTimeoutError' ? 'timeout' : name === 'FunctionCrashError' ? 'crash' : 'error',
         error,
       };
     } finally {
       clearTimeout(timer);
     }
-    const done = records.filter((record) => !failed.has(record.messageId));
+    await duplicate;
+    const done = records.filter((record) => !failed.has(record.messageId) && !faults.lateAck?.(record));
     // Count what SQS confirms: an entry it fails to delete comes back after the visibility timeout.
     let deleted = 0;
     for (let i = 0; i < done.length; i += 10) {
