@@ -35,7 +35,11 @@ export type SqsBatchOptions<Body> = {
   deadLetterQueueUrl?: string;
   /** Client for `deadLetterQueueUrl`. @default new SQSClient({}) */
   sqsClient?: SQSClient;
-  /** Records not started when less than this remains of the invocation are reported failed. @default 5_000 */
+  /**
+   * Records not started when less than this remains of the invocation are reported failed; never
+   * more than half of the time the invocation began with, so a short function timeout still works.
+   * @default 5_000
+   */
   timeGuardMs?: number;
   /** @default createReliabilityMetrics() (EMF on stdout); `false` to emit none */
   metrics?: ReliabilityMetrics | false;

@@ -119,6 +119,10 @@ export const sqsBatch = <Body = unknown>(
       );
     }
     const records = event.Records;
+    // At most half of the time this invocation began with: a short function timeout still gets work done.
+    const startedWith = lambdaContext?.getRemainingTimeInMillis?.();
+    const timeGuardMs =
+      startedWith === undefined ? opts.timeGuardMs : Math.min(opts.timeGuardMs, startedWith / 2);
     const sourceArn = records[0]?.eventSourceARN ?? '';
     const queue = queueNameOf(sourceArn || 'unknown-queue');
     const fifo =
@@ -168,7 +172,7 @@ export const sqsBatch = <Body = unknown>(
         }
       },
       mustNotStart: () =>
-        lambdaContext?.getRemainingTimeInMillis && lambdaContext.getRemainingTimeInMillis() < opts.timeGuardMs
+        lambdaContext?.getRemainingTimeInMillis && lambdaContext.getRemainingTimeInMillis() < timeGuardMs
           ? 'time-guard'
           : undefined,
     });

@@ -152,6 +152,25 @@ describe('sqsBatch failures', () => {
     expect(failedIds(response)).toEqual(['m2', 'm3']);
   });
 
+  it('time guard on a short function timeout: at most half the starting time, so records still run', async () => {
+    let remaining = 2_000; // a 2 s function: the 5 s default guard alone would refuse every record
+    const ran: string[] = [];
+    const handler = sqsBatch<{ id: string }>(
+      async ({ body }) => {
+        ran.push(body.id);
+        remaining -= 600;
+      },
+      { concurrency: 1, metrics: false, logger: captureLogger().logger },
+    );
+    const response = await handler(
+      sqsEvent(sqsRecord('m1', { id: '1' }), sqsRecord('m2', { id: '2' }), sqsRecord('m3', { id: '3' })),
+      lambdaContext(() => remaining),
+    );
+    // 2000 → 1400 → 800: the third starts with less than the 1000 ms guard left.
+    expect(ran).toEqual(['1', '2']);
+    expect(failedIds(response)).toEqual(['m3']);
+  });
+
   it('at-most-once: a failing record is acknowledged, logged and never retried', async () => {
     let runs = 0;
     const { lines, logger } = captureLogger();
