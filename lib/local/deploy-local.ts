@@ -66,6 +66,11 @@ export type DeployLocalOptions = {
   assembly: string | StackTemplate[];
   /** Where handler `entry` paths are relative to. @default process.cwd() */
   projectRoot?: string;
+  /**
+   * Added to every stack name and explicit queue name, so several deployments of one app can
+   * share a local stack without colliding (tests, side-by-side runs). @default none
+   */
+  nameSuffix?: string;
 };
 
 const ACCOUNT = '000000000000';
@@ -85,6 +90,28 @@ const byType = (template: StackTemplate, type: string) =>
     string,
     TemplateResource & { Properties: Record<string, unknown> },
   ][];
+
+// SQS queue names: at most 80 characters, ".fifo" included.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+const withSuffix = (template: StackTemplate, suffix: string): StackTemplate => {
+  const resources = Object.fromEntries(
+    Object.entries(template.template.Resources ?? {}).map(([id, resource]) => {
+      const name = resource.Properties?.QueueName;
+      if (resource.Type !== 'AWS::SQS::Queue' || typeof name !== 'string') return [id, resource];
+      const fifo = name.endsWith('.fifo') ? '.fifo' : '';
+      const base = name.slice(0, name.length - fifo.length).slice(0, 80 - fifo.length - suffix.length - 1);
+      return [
+        id,
+        { ...resource, Properties: { ...resource.Properties, QueueName: `${base}-${suffix}${fifo}` } },
+      ];
+    }),
+  );
+  return {
+    ...template,
+    stackName: `${template.stackName}-${suffix}`,
+    template: { ...template.template, Resources: resources },
+  };
+};
 
 /**
  * Creates on the local stack what a synthesized CDK app declares — every SQS queue (FIFO
@@ -112,7 +139,8 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
     skipped: [],
   };
 
-  for (const template of templates) {
+  for (const original of templates) {
+    const template = options.nameSuffix ? withSuffix(original, options.nameSuffix) : original;
     const values = new Map<string, LocalValue>();
     const context = { region: stack.region, accountId: ACCOUNT, stackName: template.stackName, values };
     const tryResolve = (value: unknown) => {

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +9,9 @@ import { scratchDir } from '../support/scratch.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
+let scratch = '';
 const synth = (context: Record<string, unknown>) => {
-  const app = createApp(new App({ outdir: scratchDir('cdk-context'), context }));
+  const app = createApp(new App({ outdir: mkdtempSync(join(scratch, 'app-')), context }));
   const template = Template.fromJSON(app.synth().getStackByName('ReliableEventsOrderPayments').template);
   return Object.values(template.toJSON().Resources as Record<string, Resource>);
 };
@@ -19,6 +22,7 @@ const captureOf = (resources: Resource[]) =>
   )!;
 
 describe('the example app context', () => {
+  scratch = scratchDir('cdk-context');
   it('shortens the consumers timeout and keeps every queue visibility at six times it', () => {
     const resources = synth({ functionTimeoutSeconds: 2, deliveryMode: 'at-least-once' });
     const capture = captureOf(resources);

@@ -23,6 +23,7 @@ const { stack, dynamodb, documents, sqs } = localClients();
 
 describe('the example app on the local stack', () => {
   const outdir = scratchDir('example-app');
+  const suffix = `${process.pid}-${Date.now() % 100000}`;
   let deployment: LocalDeployment;
   let template: CloudFormationTemplate;
 
@@ -30,23 +31,19 @@ describe('the example app on the local stack', () => {
     createApp(new App({ outdir })).synth();
     template = readAssembly(outdir)[0]!.template;
     // Table and queue names derive from the stack name: give this run its own, so runs never collide.
-    const assembly = readAssembly(outdir).map((t) => ({
-      ...t,
-      stackName: `${t.stackName}-${process.pid}-${Date.now() % 100000}`,
-    }));
-    for (const item of assembly) {
-      for (const resource of Object.values(item.template.Resources ?? {})) {
-        if (resource.Type === 'AWS::SQS::Queue' && typeof resource.Properties?.QueueName === 'string') {
-          resource.Properties.QueueName = `${item.stackName}-${resource.Properties.QueueName}`.slice(-80);
-        }
-      }
-    }
-    deployment = await deployLocal({ stack, assembly });
+    deployment = await deployLocal({
+      stack,
+      assembly: outdir,
+      nameSuffix: `${process.pid}-${Date.now() % 100000}`,
+    });
   }, 60_000);
 
   it('creates every queue and table of the template, with its attributes, redrive, keys, TTL and streams', async () => {
     const resources = Object.entries(template.Resources ?? {});
     const templateQueues = resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    for (const { name } of [...deployment.queues, ...deployment.tables]) expect(name).toContain(suffix);
+    for (const queue of deployment.queues.filter((q) => q.attributes.FifoQueue))
+      expect(queue.name).toMatch(/\.fifo$/);
     expect(deployment.queues.map((q) => q.logicalId).sort()).toEqual(templateQueues.map(([id]) => id).sort());
     for (const [logicalId, resource] of templateQueues) {
       const local = deployment.queues.find((q) => q.logicalId === logicalId)!;
