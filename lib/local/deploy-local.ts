@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import {
   CreateTableCommand,
@@ -91,6 +92,12 @@ const byType = (template: StackTemplate, type: string) =>
     TemplateResource & { Properties: Record<string, unknown> },
   ][];
 
+// A name cut to `max` keeps a hash of the whole, so two long names that share a prefix stay apart.
+const generatedName = (full: string, max: number) =>
+  full.length <= max
+    ? full
+    : `${full.slice(0, max - 9)}-${createHash('sha256').update(full).digest('hex').slice(0, 8)}`;
+
 // SQS queue names: at most 80 characters, ".fifo" included.
 // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
 const withSuffix = (template: StackTemplate, suffix: string): StackTemplate => {
@@ -166,7 +173,7 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
         const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
         const name =
           (tryResolve(props.QueueName) as string | undefined) ??
-          `${template.stackName}-${logicalId}`.slice(0, fifo ? 75 : 80) + (fifo ? '.fifo' : '');
+          generatedName(`${template.stackName}-${logicalId}`, fifo ? 75 : 80) + (fifo ? '.fifo' : '');
         const attributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
         for (const key of QUEUE_ATTRIBUTES)
           if (props[key] !== undefined) attributes[key] = String(tryResolve(props[key]));

@@ -41,7 +41,11 @@ describe('the example app on the local stack', () => {
   it('creates every queue and table of the template, with its attributes, redrive, keys, TTL and streams', async () => {
     const resources = Object.entries(template.Resources ?? {});
     const templateQueues = resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue');
-    for (const { name } of [...deployment.queues, ...deployment.tables]) expect(name).toContain(suffix);
+    // Every name is this deployment's own: no two deployments of the app share a queue or table.
+    const names = [...deployment.queues, ...deployment.tables].map((r) => r.name);
+    const other = await deployLocal({ stack, assembly: outdir, nameSuffix: `${suffix}-other` });
+    for (const name of [...other.queues, ...other.tables].map((r) => r.name))
+      expect(names).not.toContain(name);
     for (const queue of deployment.queues.filter((q) => q.attributes.FifoQueue))
       expect(queue.name).toMatch(/\.fifo$/);
     expect(deployment.queues.map((q) => q.logicalId).sort()).toEqual(templateQueues.map(([id]) => id).sort());
