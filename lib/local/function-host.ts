@@ -108,10 +108,11 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
     /** Invokes the function with `event`; resolves with its result or rejects with its error or a timeout. */
     async invoke(event: unknown): Promise<unknown> {
       const sandbox = idle.pop() ?? start();
-      const deadline = Date.now() + fn.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
       try {
+        // As in Lambda, loading the module (the init phase) does not count toward the function's timeout.
         await sandbox.ready;
+        const deadline = Date.now() + fn.timeoutMs;
         const id = ++nextId;
         const result = await Promise.race([
           new Promise((resolve, reject) => {

@@ -87,8 +87,10 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
           batchSize: source.batchSize,
           maxConcurrency: source.maxConcurrency ?? 2,
           reportBatchItemFailures: source.reportBatchItemFailures,
-          // The host enforces the exact timeout; this only bounds a host that never answers.
-          timeoutMs: target.fn.timeoutMs + 1_000,
+          // The host enforces the exact timeout; this only bounds a host that never answers. A cold
+          // start's init phase comes first and may take up to 10 s of its own, as in Lambda:
+          // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+          timeoutMs: target.fn.timeoutMs + 11_000,
           waitTimeSeconds: options.waitTimeSeconds ?? 1,
           functionName: target.fn.logicalId,
           region: stack.region,

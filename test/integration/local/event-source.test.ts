@@ -121,6 +121,21 @@ describe('the local SQS event source, like Lambda’s', () => {
     await host.stop();
   });
 
+  it("a cold start's init phase does not count toward the function timeout, as in Lambda", async () => {
+    const host = createFunctionHost({
+      fn: {
+        logicalId: 'SlowInit',
+        entry: fixture('slow-init'),
+        handler: 'handler',
+        environment: {},
+        timeoutMs: 300,
+      },
+      baseEnvironment,
+    });
+    await expect(host.invoke({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
+    await host.stop();
+  });
+
   it('each function sees its own environment', async () => {
     const make = (table: string) =>
       createFunctionHost({
