@@ -1,0 +1,51 @@
+import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../../lib/local/index.ts';
+import type { FaultKind, FaultRates } from './options.ts';
+
+// CapturePayment's writes: the claim (PutItem), the commit (TransactWriteItems) and, at-least-once, its single writes.
+const CAPTURE_WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
+
+/**
+ * Decides, with a seeded generator, which requests, invocations and records get a fault, and
+ * counts each one it injects. The runtime asks it per function: the proxy in front of
+ * DynamoDB per request, the SQS event source per batch and per record.
+ */
+export const createFaultInjector = (
+  rates: FaultRates,
+  random: () => number,
+  isTarget: (fn: LocalFunction) => boolean,
+) => {
+  const injected: Record<FaultKind, number> = {
+    producerResend: 0,
+    poison: 0,
+    consumerCrash: 0,
+    lambdaTimeout: 0,
+    ddbThrottle: 0,
+    concurrentDuplicate: 0,
+    visibilityRedelivery: 0,
+  };
+  const roll = (kind: FaultKind) => {
+    if (rates[kind] <= 0 || random() >= rates[kind]) return false;
+    injected[kind] += 1;
+    return true;
+  };
+  return {
+    injected,
+    /** For the fault proxy in front of `fn`'s DynamoDB endpoint. */
+    dynamodb:
+      (fn: LocalFunction) =>
+      (operation: string): ProxyFault | undefined => {
+        if (isTarget(fn) && CAPTURE_WRITES.has(operation) && roll('lambdaTimeout'))
+          return random() < 0.5 ? 'hang' : 'hang-after';
+        return roll('ddbThrottle') ? 'throttle' : undefined;
+      },
+    /** For `fn`'s SQS event source. */
+    sqs: (fn: LocalFunction): SqsEventSourceFaults | undefined =>
+      isTarget(fn)
+        ? {
+            crashAfterHandler: () => roll('consumerCrash'),
+            duplicateDelivery: () => roll('concurrentDuplicate'),
+            lateAck: () => roll('visibilityRedelivery'),
+          }
+        : undefined,
+  };
+};

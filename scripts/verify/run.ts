@@ -1,0 +1,238 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { App } from 'aws-cdk-lib';
+import { createApp } from '../../infra/app.ts';
+import {
+  type BatchReport,
+  deployLocal,
+  type FaultProxy,
+  type LocalDeployment,
+  type LocalStack,
+  localClientConfig,
+  startFaultProxy,
+  startLocalRuntime,
+  startLocalStack,
+} from '../../lib/local/index.ts';
+import { createReliabilityMetrics, memorySink } from '../../lib/metrics/index.ts';
+import { createProducer } from '../../lib/producer/index.ts';
+import { checkPipeline } from './check.ts';
+import { createFaultInjector } from './faults.ts';
+import type { VerifyOptions } from './options.ts';
+import { seededRandom } from './random.ts';
+import { buildReport, type Sample, type VerifyReport } from './report.ts';
+import { planOrders, sendOrders } from './workload.ts';
+
+export type Progress = {
+  phase: 'sending' | 'draining';
+  /** Messages sent so far, and in all (known once sending ends). */
+  sent: number;
+  expected: number;
+  /** Messages CapturePayment has acknowledged (deleted). */
+  acked: number;
+  inFlight: number;
+  faults: number;
+  elapsedMs: number;
+};
+
+export type VerifyHooks = {
+  /** Run on this local stack instead of starting one (tests share theirs). */
+  stack?: Pick<LocalStack, 'region' | 'credentials' | 'dynamodb' | 'sqs'>;
+  onProgress?: (progress: Progress) => void;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const serviceOf = (deployment: LocalDeployment, name: string) =>
+  deployment.functions.find((fn) => fn.environment.POWERTOOLS_SERVICE_NAME === name);
+
+/**
+ * Runs the example app under injected faults and checks, from the effect tables and the
+ * dead-letter queue, that nothing was lost, duplicated or reordered. See scripts/verify.ts.
+ */
+export const runVerify = async (options: VerifyOptions, hooks: VerifyHooks = {}): Promise<VerifyReport> => {
+  const startedAt = Date.now();
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const outdir = mkdtempSync(join(tmpdir(), 'reliable-events-verify-'));
+  cleanups.push(() => rmSync(outdir, { recursive: true, force: true }));
+  try {
+    const context = {
+      functionTimeoutSeconds: options.functionTimeoutSeconds,
+      deliveryMode: options.protection ? 'exactly-once' : 'at-least-once',
+    };
+    createApp(new App({ outdir, context })).synth();
+    const stack = hooks.stack ?? (await startLocalStack());
+    if (!hooks.stack) cleanups.push(() => (stack as LocalStack).stop());
+    const deployment = await deployLocal({
+      stack,
+      assembly: outdir,
+      nameSuffix: `verify-${process.pid}-${startedAt % 1_000_000}`,
+    });
+    const capture = serviceOf(deployment, 'CapturePayment');
+    const relay = serviceOf(deployment, 'RelayOrderEvents');
+    if (!capture || !deployment.outputs.OrdersQueueUrl)
+      throw new Error('The example app has no CapturePayment function or OrdersQueueUrl output');
+
+    const injector = createFaultInjector(
+      options.rates,
+      seededRandom(options.seed + 1),
+      (fn) => fn === capture,
+    );
+    const proxies = new Map<string, FaultProxy>();
+    for (const fn of deployment.functions) {
+      proxies.set(
+        fn.logicalId,
+        await startFaultProxy({ target: stack.dynamodb.endpoint, decide: injector.dynamodb(fn) }),
+      );
+    }
+    cleanups.push(() => Promise.all([...proxies.values()].map((proxy) => proxy.stop())));
+
+    const batches: BatchReport[] = [];
+    const runtime = startLocalRuntime({
+      stack,
+      deployment,
+      environment: (fn) => ({ AWS_ENDPOINT_URL_DYNAMODB: proxies.get(fn.logicalId)!.endpoint }),
+      faults: injector.sqs,
+      onBatch: (fnId, report) => {
+        if (fnId === capture.logicalId) batches.push(report as BatchReport);
+      },
+    });
+    cleanups.push(() => runtime.stop());
+
+    const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint)),
+    );
+    const orders = planOrders(options, seededRandom(options.seed));
+    injector.injected.poison = orders.filter((o) => o.poison).length;
+    injector.injected.producerResend = orders.filter((o) => o.resend).length;
+    const expected = orders.length + injector.injected.producerResend;
+
+    const generator = memorySink();
+    const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'order-generator' });
+    const producer = createProducer({
+      queueUrl: deployment.outputs.OrdersQueueUrl,
+      client: sqs,
+      metrics: generatorMetrics,
+    });
+
+    const sendStartedAt = Date.now();
+    const acked = () => batches.reduce((sum, b) => sum + b.deleted, 0);
+    const faults = () => Object.values(injector.injected).reduce((a, b) => a + b, 0);
+    const timeline: Sample[] = [];
+    let phase: Progress['phase'] = 'sending';
+    let sentSoFar = 0;
+    const sample = () => {
+      const capturesMetrics = runtime.metrics.totals({ Service: 'CapturePayment' });
+      timeline.push({
+        t: (Date.now() - sendStartedAt) / 1000,
+        sent: sentSoFar,
+        acked: acked(),
+        inFlight: runtime.inFlight(),
+        retried: batches.reduce((sum, b) => sum + b.retried, 0),
+        deadLettered: capturesMetrics.MessagesDeadLettered,
+      });
+      hooks.onProgress?.({
+        phase,
+        sent: sentSoFar,
+        expected,
+        acked: acked(),
+        inFlight: runtime.inFlight(),
+        faults: faults(),
+        elapsedMs: Date.now() - sendStartedAt,
+      });
+    };
+    const sampler = setInterval(sample, 1_000);
+    cleanups.push(() => clearInterval(sampler));
+
+    const sent = await sendOrders(producer, orders, (n) => {
+      sentSoFar = n;
+    });
+    generatorMetrics.flush();
+    phase = 'draining';
+
+    // Drained: nothing in flight, nothing queued or invisible in the source queues, every outbox entry relayed,
+    // twice in a row a second apart.
+    const sourceQueues = deployment.queues.filter((q) => q.attributes.RedrivePolicy);
+    const outboxTable = deployment.tables.find((t) => t.logicalId.startsWith('Outbox'))!.name;
+    const queued = async () => {
+      let total = 0;
+      for (const queue of sourceQueues) {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['All'] }),
+        );
+        total +=
+          Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+          Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+          Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+      }
+      return total;
+    };
+    const unrelayed = async () => {
+      let count = 0;
+      const pages = paginateScan(
+        { client: documents },
+        { TableName: outboxTable, Select: 'COUNT', FilterExpression: 'attribute_not_exists(sentAt)' },
+      );
+      for await (const page of pages) count += page.Count ?? 0;
+      return count;
+    };
+    const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1_000;
+    let drained = false;
+    let drainedAt = Date.now();
+    for (let quiet = 0; Date.now() < drainDeadline; ) {
+      await sleep(1_000);
+      const checkedAt = Date.now();
+      const idle =
+        runtime.inFlight() === 0 &&
+        (await unrelayed()) === 0 &&
+        (await queued()) === 0 &&
+        runtime.inFlight() === 0;
+      quiet = idle ? quiet + 1 : 0;
+      if (quiet === 1) drainedAt = checkedAt; // first seen idle: the end of the work
+      if (quiet >= 2) {
+        drained = true;
+        break;
+      }
+    }
+    if (!drained) drainedAt = Date.now();
+    sample();
+    clearInterval(sampler);
+
+    const truth = await checkPipeline({ documents, sqs, deployment, orders, sent });
+    return buildReport({
+      options,
+      drained,
+      truth,
+      sent,
+      orders,
+      injected: injector.injected,
+      metrics: {
+        generator: generator.totals(),
+        capture: runtime.metrics.totals({ Service: 'CapturePayment' }),
+        relay: runtime.metrics.totals({
+          Service: relay?.environment.POWERTOOLS_SERVICE_NAME ?? 'RelayOrderEvents',
+        }),
+        all: runtime.metrics.totals(),
+      },
+      requests: Object.fromEntries(
+        deployment.functions.map((fn) => [
+          fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId,
+          Object.fromEntries(proxies.get(fn.logicalId)!.requests),
+        ]),
+      ),
+      captureService: 'CapturePayment',
+      timedOutRecords: batches.filter((b) => b.outcome === 'timeout').reduce((sum, b) => sum + b.records, 0),
+      timeline,
+      seconds: {
+        wall: (drainedAt - startedAt) / 1000,
+        pipeline: (drainedAt - sendStartedAt) / 1000,
+        setup: (sendStartedAt - startedAt) / 1000,
+      },
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+};
