@@ -138,6 +138,15 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
         clearTimeout(timer);
       }
     },
+    /**
+     * Starts sandboxes until `count` are idle and loaded, like provisioned concurrency: the
+     * invocations that follow skip the cold start. Rejects if the module fails to load.
+     */
+    async warm(count: number): Promise<void> {
+      const fresh = Array.from({ length: Math.max(0, count - idle.length) }, start);
+      await Promise.all(fresh.map((sandbox) => sandbox.ready));
+      idle.push(...fresh);
+    },
     /** Terminates every worker. */
     async stop(): Promise<void> {
       await Promise.all([...all].map((sandbox) => sandbox.worker.terminate()));

@@ -23,6 +23,9 @@ export type LocalRuntimeOptions = {
   faults?: (fn: LocalFunction) => SqsEventSourceFaults | undefined;
 };
 
+// Batches in flight per SQS event source when the mapping sets no MaximumConcurrency.
+const DEFAULT_SQS_CONCURRENCY = 2;
+
 /**
  * Runs a locally deployed app: each function in worker threads with its own environment,
  * behind pollers that behave like Lambda's SQS and DynamoDB Streams event source mappings.
@@ -85,7 +88,7 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
           queueUrl: queue.url,
           queueArn: queue.arn,
           batchSize: source.batchSize,
-          maxConcurrency: source.maxConcurrency ?? 2,
+          maxConcurrency: source.maxConcurrency ?? DEFAULT_SQS_CONCURRENCY,
           reportBatchItemFailures: source.reportBatchItemFailures,
           // The host enforces the exact timeout; this only bounds a host that never answers. A cold
           // start's init phase comes first and may take up to 10 s of its own, as in Lambda:
@@ -119,6 +122,22 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
 
   return {
     metrics,
+    /**
+     * Loads each function in as many sandboxes as its event source may use at once (SQS:
+     * `maxConcurrency`; streams: one), so the first batches do not pay for cold starts.
+     */
+    async warm(): Promise<void> {
+      await Promise.all(
+        [...hosts.values()].map(({ fn, host }) => {
+          const sqsSources = deployment.eventSources.filter(
+            (s) => s.functionLogicalId === fn.logicalId && s.kind === 'sqs',
+          );
+          const count =
+            sqsSources.reduce((n, s) => n + (s.maxConcurrency ?? DEFAULT_SQS_CONCURRENCY), 0) || 1;
+          return host.warm(count);
+        }),
+      );
+    },
     /** Records being processed right now. */
     inFlight: () => inFlight,
     /** Stops polling, waits for the batches in flight, then ends every function worker. */

@@ -100,6 +100,7 @@ export const runVerify = async (options: VerifyOptions, hooks: VerifyHooks = {})
       },
     });
     cleanups.push(() => runtime.stop());
+    await runtime.warm();
 
     const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
     const documents = DynamoDBDocumentClient.from(

@@ -136,6 +136,27 @@ describe('the local SQS event source, like Lambda’s', () => {
     await host.stop();
   });
 
+  it('warm() loads sandboxes ahead: the invocations that follow start no new one', async () => {
+    const lines: string[] = [];
+    const host = createFunctionHost({
+      fn: {
+        logicalId: 'SlowInit',
+        entry: fixture('slow-init'),
+        handler: 'handler',
+        environment: {},
+        timeoutMs: 300,
+      },
+      baseEnvironment,
+      onLog: (line) => lines.push(line),
+    });
+    await host.warm(2);
+    await Promise.all([host.invoke({ Records: [] }), host.invoke({ Records: [] })]);
+    await host.invoke({ Records: [] });
+    await new Promise((r) => setTimeout(r, 100)); // let the workers' output arrive
+    expect(lines.filter((line) => line === 'init done')).toHaveLength(2);
+    await host.stop();
+  });
+
   it('each function sees its own environment', async () => {
     const make = (table: string) =>
       createFunctionHost({
