@@ -8,36 +8,15 @@ import {
   makeIdempotent as powertoolsIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoDBStore, makeIdempotent } from '../lib/idempotency/index.ts';
-import { localClientConfig, startLocalStack } from '../lib/local/index.ts';
+import { startLocalStack } from '../lib/local/index.ts';
+import { countedDynamoDB, createTable } from './support.ts';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const stack = await startLocalStack();
 
-const client = () => {
-  const dynamodb = new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint));
-  const operations: string[] = [];
-  dynamodb.middlewareStack.add(
-    (next, context) => async (args) => {
-      operations.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'deserialize', name: 'count' },
-  );
-  return { dynamodb, operations };
-};
-const table = async (dynamodb: DynamoDBClient, name: string) => {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return name;
-};
+const client = () => countedDynamoDB(stack);
+const table = createTable;
 
 type Payment = { id: string; amount: number };
 const body = async (payment: Payment) => ({ captured: payment.amount });

@@ -200,13 +200,13 @@ export const formatReport = (report: VerifyReport): string => {
     ...Object.entries(report.faultsInjected).map(([kind, n]) => row(kind, String(n), 24)),
     '',
     'figures',
-    row('sent / effects / dead-lettered', `${report.sent} / ${report.effects} / ${report.deadLettered}`, 36),
+    row('sent / effects / dead-lettered', `${report.sent} / ${report.effects} / ${report.deadLettered}`, 40),
     row(
       'lost / duplicate effects / out of order',
       `${report.lost} / ${report.duplicateEffects} / ${report.orderViolations}`,
       36,
     ),
-    row('processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`, 36),
+    row('processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`, 40),
     row(
       'throughput',
       `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,
@@ -217,7 +217,7 @@ export const formatReport = (report: VerifyReport): string => {
       `${report.ddbRequestsPerMessage.toFixed(2)} (CapturePayment, retries included)`,
       36,
     ),
-    row('wall time', `${report.wallSeconds.toFixed(1)} s`, 36),
+    row('wall time', `${report.wallSeconds.toFixed(1)} s`, 40),
     '',
     `ok: ${report.ok}`,
   ].join('\n');
