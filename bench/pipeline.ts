@@ -3,9 +3,13 @@
 // emulator → the local event source (10 pollers, batches of 10, partial batch responses) → each
 // order captured exactly once (payment, customer ledger entry, "order paid" outbox entry) in
 // DynamoDB Local. Every contender gets fresh tables and a fresh queue holding the same orders.
-//   npm run bench                          (BENCH_N=1000 orders per run)
+//   npm run bench                          (BENCH_N=1000 orders per run, BENCH_LATENCY_MS=5)
 //   npm run bench -- --json bench.json     also writes the figures
-// Figures compare contenders within one run; DynamoDB Local is not production latency.
+// Each configuration runs twice: on DynamoDB Local as it is, and with BENCH_LATENCY_MS added to
+// every DynamoDB request by a proxy, for both contenders alike. DynamoDB Local runs its writes on
+// about one thread, so concurrent requests queue inside it; in the cloud a request's time is
+// mostly a network wait that concurrent requests overlap (in-region DynamoDB answers in
+// single-digit milliseconds: https://aws.amazon.com/dynamodb/). Figures compare contenders within one run.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
@@ -15,7 +19,12 @@ import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk
 import { DynamoDBDocumentClient, paginateScan, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDBStore } from '../lib/idempotency/index.ts';
-import { localClientConfig, startLocalStack, startSqsEventSource } from '../lib/local/index.ts';
+import {
+  localClientConfig,
+  startFaultProxy,
+  startLocalStack,
+  startSqsEventSource,
+} from '../lib/local/index.ts';
 import { outbox } from '../lib/producer/index.ts';
 import { type SqsMessage, sqsBatch } from '../lib/sqs/index.ts';
 import { countedDynamoDB, createTable } from './support.ts';
@@ -23,6 +32,7 @@ import { countedDynamoDB, createTable } from './support.ts';
 const { values } = parseArgs({ options: { json: { type: 'string' } } });
 const N = Number(process.env.BENCH_N ?? 1000);
 const GROUPS = [10, 1];
+const LATENCIES = [0, Number(process.env.BENCH_LATENCY_MS ?? 5)];
 const stack = await startLocalStack();
 const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
 const silent = { info() {}, warn() {}, error() {} };
@@ -113,15 +123,16 @@ const powertools: Contender = {
 };
 
 /** One run: a fresh queue with `n` orders in `groups` groups, consumed until every one is deleted. */
-const run = async (contender: Contender, groups: number, n: number) => {
+const run = async (contender: Contender, groups: number, n: number, latencyMs: number) => {
   const id = `run${++runs}`;
-  const { dynamodb, operations } = countedDynamoDB(stack);
+  const proxy = await startFaultProxy({ target: stack.dynamodb.endpoint, latencyMs });
+  const { dynamodb, operations } = countedDynamoDB(stack, proxy.endpoint);
   const documents = DynamoDBDocumentClient.from(dynamodb);
   const tables: Tables = {
     idempotency: await createTable(dynamodb, `${id}-idempotency`),
     payments: await createTable(dynamodb, `${id}-payments`),
     ledger: await createTable(dynamodb, `${id}-ledger`),
-    outbox: await createTable(dynamodb, `${id}-outbox`),
+    outbox: await createTable(dynamodb, `${id}-outbox`, true), // the OutboxTable's pk + sk
   };
   const name = `${id}-orders.fifo`;
   const { QueueUrl = '' } = await sqs.send(
@@ -152,6 +163,7 @@ const run = async (contender: Contender, groups: number, n: number) => {
   operations.length = 0;
   let deleted = 0;
   let failed = 0;
+  let batches = 0;
   const started = performance.now();
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -166,6 +178,7 @@ const run = async (contender: Contender, groups: number, n: number) => {
     timeoutMs: 60_000,
     onBatch: (report) => {
       deleted += report.deleted;
+      batches += 1;
       failed += report.retried;
       if (deleted >= n) resolveDone();
     },
@@ -180,55 +193,65 @@ const run = async (contender: Contender, groups: number, n: number) => {
     { TableName: tables.payments, Select: 'COUNT' },
   ))
     effects += page.Count ?? 0;
+  await proxy.stop();
   if (deleted < n || effects !== n)
     throw new Error(
       `${contender.name}: ${deleted} of ${n} orders acknowledged, ${effects} effects, ${failed} failures`,
     );
-  return { messagesPerSec: n / seconds, requestsPerMessage: requests / n, seconds };
+  return { messagesPerSec: n / seconds, requestsPerMessage: requests / n, recordsPerBatch: n / batches };
 };
 
 const contenders = [ours(false), ours(true), powertools];
 // Warm DynamoDB Local's JIT and every code path first; those runs are not reported.
-for (const contender of contenders) await run(contender, 10, 100);
+for (const contender of contenders) await run(contender, 10, 100, 0);
 
-type Row = { groups: number; contender: string; messagesPerSec: number; requestsPerMessage: number };
+type Result = Awaited<ReturnType<typeof run>>;
+type Row = Result & { latencyMs: number; groups: number; contender: string };
 const rows: Row[] = [];
-for (const groups of GROUPS) {
-  // Each contender runs twice, in the order A B C C B A, so neither gains from running first or last.
-  const results = new Map<string, { messagesPerSec: number; requestsPerMessage: number }[]>();
-  for (const contender of [...contenders, ...[...contenders].reverse()]) {
-    const result = await run(contender, groups, N);
-    results.set(contender.name, [...(results.get(contender.name) ?? []), result]);
-  }
-  for (const contender of contenders) {
-    const [a, b] = results.get(contender.name)!;
-    rows.push({
-      groups,
-      contender: contender.name,
-      messagesPerSec: (a!.messagesPerSec + b!.messagesPerSec) / 2,
-      requestsPerMessage: (a!.requestsPerMessage + b!.requestsPerMessage) / 2,
-    });
+for (const latencyMs of LATENCIES) {
+  for (const groups of GROUPS) {
+    // Each contender runs twice, in the order A B C C B A, so neither gains from running first or last.
+    const results = new Map<string, Result[]>();
+    for (const contender of [...contenders, ...[...contenders].reverse()]) {
+      const result = await run(contender, groups, N, latencyMs);
+      results.set(contender.name, [...(results.get(contender.name) ?? []), result]);
+    }
+    for (const contender of contenders) {
+      const [a, b] = results.get(contender.name)!;
+      const mean = (key: keyof Result) => (a![key] + b![key]) / 2;
+      rows.push({
+        latencyMs,
+        groups,
+        contender: contender.name,
+        messagesPerSec: mean('messagesPerSec'),
+        requestsPerMessage: mean('requestsPerMessage'),
+        recordsPerBatch: mean('recordsPerBatch'),
+      });
+    }
   }
 }
 await stack.stop();
 
 console.log(
-  `\nOrder pipeline, consumer stage: ${N} orders per run on a FIFO queue, 10 pollers, batches of 10, each order's\n` +
+  `\nOrder pipeline, consumer stage: ${N} orders per run on a FIFO queue, 10 pollers, batches of up to 10, each order's\n` +
     `payment, ledger entry and outbox entry written exactly once (Node ${process.version}; mean of 2 runs)\n`,
 );
 console.log(
-  `${'groups'.padEnd(8)}${'contender'.padEnd(32)}${'messages/s'.padStart(12)}${'DynamoDB requests/message'.padStart(28)}${'throughput vs Powertools'.padStart(27)}`,
+  `${'added latency'.padEnd(15)}${'groups'.padEnd(8)}${'contender'.padEnd(30)}${'messages/s'.padStart(11)}${'requests/message'.padStart(18)}${'records/batch'.padStart(15)}${'vs Powertools'.padStart(15)}`,
 );
 for (const row of rows) {
-  const peer = rows.find((r) => r.groups === row.groups && r.contender === 'Powertools')!;
+  const peer = rows.find(
+    (r) => r.latencyMs === row.latencyMs && r.groups === row.groups && r.contender === 'Powertools',
+  )!;
   console.log(
-    `${String(row.groups).padEnd(8)}${row.contender.padEnd(32)}${row.messagesPerSec.toFixed(1).padStart(12)}${row.requestsPerMessage.toFixed(2).padStart(28)}${`${(row.messagesPerSec / peer.messagesPerSec).toFixed(2)}×`.padStart(27)}`,
+    `${`${row.latencyMs} ms`.padEnd(15)}${String(row.groups).padEnd(8)}${row.contender.padEnd(30)}${row.messagesPerSec.toFixed(1).padStart(11)}${row.requestsPerMessage.toFixed(2).padStart(18)}${row.recordsPerBatch.toFixed(1).padStart(15)}${`${(row.messagesPerSec / peer.messagesPerSec).toFixed(2)}×`.padStart(15)}`,
   );
 }
 console.log(
   '\nrequests/message counts every DynamoDB request the consumer sent, effects included: reliable-events commits the\n' +
     'effects with its idempotency record in one transaction; Powertools writes its record, the effects, then completes\n' +
-    'the record. Reproduce: npm run bench (BENCH_N to change the orders per run).',
+    'the record. The emulator hands out at most one message per FIFO group per receive, so a batch holds at most\n' +
+    '`groups` records. Reproduce: npm run bench (BENCH_N, BENCH_LATENCY_MS to change).',
 );
 if (values.json) {
   writeFileSync(values.json, `${JSON.stringify({ orders: N, node: process.version, rows }, null, 2)}\n`);

@@ -14,6 +14,8 @@ export type FaultProxyOptions = {
   target: string;
   /** Asked once per request with its operation (`PutItem`, `TransactWriteItems`…): a fault, or undefined to pass it through. */
   decide?: (operation: string) => ProxyFault | undefined;
+  /** Added before each request is forwarded, e.g. to model a network round trip to the service. @default 0 */
+  latencyMs?: number;
 };
 
 export type FaultProxy = {
@@ -93,6 +95,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (fault === 'hang') return; // held until the caller gives up or the proxy stops
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     try {
       const answer = await forward(req, Buffer.concat(chunks));
       if (fault === 'hang-after') return;

@@ -122,7 +122,9 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
   if (values.help) return undefined;
   const rates = { ...verifyDefaults.rates } as FaultRates;
   for (const [flag, kind] of Object.entries(RATE_FLAGS)) {
-    const value = values['no-faults'] ? '0' : (values[flag] as string | undefined);
+    const value = values['no-faults']
+      ? '0'
+      : ((values as Record<string, unknown>)[flag] as string | undefined);
     if (value === undefined) continue;
     const rate = Number(value);
     if (!(rate >= 0 && rate <= 1)) fail(flag, 'a rate from 0 to 1', value);
