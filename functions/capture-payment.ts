@@ -1,8 +1,8 @@
 // Captures each order's payment. Exactly-once (the default): the payment, the customer's ledger
 // entry, the idempotency record and the "order paid" outbox entry commit in one DynamoDB
 // transaction. With DELIVERY_MODE=at-least-once there is no idempotency record: the writes go
-// out one by one, as an unprotected handler would send them, so a redelivery applies them again.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// out one by one, as an unprotected handler would send them, so a redelivery pays again.
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -74,12 +74,13 @@ export const handler = sqsBatch(
       transaction.update(ledger);
       transaction.put(event);
     } else {
-      // No record to commit with: each write lands on its own. The event's "write once" condition
-      // is dropped, so a redelivery rewrites it instead of failing forever.
-      const { ConditionExpression: _once, ...rewrite } = event;
+      // No record to commit with: each write lands on its own, so a redelivery applies the payment
+      // and the ledger entry again. The event is written once: a repeat finds it already there.
       await documents.send(new UpdateCommand(payment));
       await documents.send(new UpdateCommand(ledger));
-      await documents.send(new PutCommand(rewrite));
+      await documents.send(new PutCommand(event)).catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
     }
     return { captured: order.amountCents };
   },

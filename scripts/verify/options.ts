@@ -77,7 +77,7 @@ and checks from the effect tables and the DLQ that nothing was lost, duplicated 
 ${Object.entries(RATE_FLAGS)
   .map(([flag, kind]) => `  --${flag.padEnd(17)} rate of ${kind} (${verifyDefaults.rates[kind]})`)
   .join('\n')}
-  --no-faults         every rate 0
+  --no-faults         every rate 0 but those given by name
   --unprotected       CapturePayment at-least-once: no idempotency, the checker must see duplicates
   --function-timeout S  the consumers' timeout in seconds; visibility is 6 × it (${verifyDefaults.functionTimeoutSeconds})
   --drain-timeout S   give up waiting for the pipeline to drain after S seconds (${verifyDefaults.drainTimeoutSeconds})
@@ -122,9 +122,9 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
   if (values.help) return undefined;
   const rates = { ...verifyDefaults.rates } as FaultRates;
   for (const [flag, kind] of Object.entries(RATE_FLAGS)) {
-    const value = values['no-faults']
-      ? '0'
-      : ((values as Record<string, unknown>)[flag] as string | undefined);
+    // --no-faults turns every rate off; a rate given by name still applies.
+    const named = (values as Record<string, unknown>)[flag] as string | undefined;
+    const value = named ?? (values['no-faults'] ? '0' : undefined);
     if (value === undefined) continue;
     const rate = Number(value);
     if (!(rate >= 0 && rate <= 1)) fail(flag, 'a rate from 0 to 1', value);

@@ -26,6 +26,10 @@ describe('verify options', () => {
     const off = parseVerifyArgs(['--no-faults', '--unprotected', '--json', 'r.json'])!;
     expect(Object.values(off.rates)).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(off).toMatchObject({ protection: false, json: 'r.json' });
+    expect(parseVerifyArgs(['--no-faults', '--resend', '0.1'])!.rates).toMatchObject({
+      producerResend: 0.1,
+      consumerCrash: 0,
+    });
     expect(parseVerifyArgs(['--help'])).toBeUndefined();
   });
 
