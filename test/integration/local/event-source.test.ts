@@ -41,6 +41,20 @@ const queueWithDlq = async (maxReceiveCount: number) => {
   };
 };
 
+/** A host of the fixture whose module takes 800 ms to load, with a 300 ms function timeout. */
+const slowInitHost = (onLog?: (line: string) => void) =>
+  createFunctionHost({
+    fn: {
+      logicalId: 'SlowInit',
+      entry: fixture('slow-init'),
+      handler: 'handler',
+      environment: {},
+      timeoutMs: 300,
+    },
+    baseEnvironment,
+    ...(onLog ? { onLog } : {}),
+  });
+
 const run = async (
   entry: string,
   timeoutMs: number,
@@ -122,33 +136,14 @@ describe('the local SQS event source, like Lambda’s', () => {
   });
 
   it("a cold start's init phase does not count toward the function timeout, as in Lambda", async () => {
-    const host = createFunctionHost({
-      fn: {
-        logicalId: 'SlowInit',
-        entry: fixture('slow-init'),
-        handler: 'handler',
-        environment: {},
-        timeoutMs: 300,
-      },
-      baseEnvironment,
-    });
+    const host = slowInitHost();
     await expect(host.invoke({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
     await host.stop();
   });
 
   it('warm() loads sandboxes ahead: the invocations that follow start no new one', async () => {
     const lines: string[] = [];
-    const host = createFunctionHost({
-      fn: {
-        logicalId: 'SlowInit',
-        entry: fixture('slow-init'),
-        handler: 'handler',
-        environment: {},
-        timeoutMs: 300,
-      },
-      baseEnvironment,
-      onLog: (line) => lines.push(line),
-    });
+    const host = slowInitHost((line) => lines.push(line));
     await host.warm(2);
     await Promise.all([host.invoke({ Records: [] }), host.invoke({ Records: [] })]);
     await host.invoke({ Records: [] });
