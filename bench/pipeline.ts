@@ -183,7 +183,10 @@ const run = async (contender: Contender, groups: number, n: number, latencyMs: n
       if (deleted >= n) resolveDone();
     },
   });
-  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 300_000))]);
+  // Bounded: a run that stalls ends after 5 minutes and is reported below as incomplete.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 300_000)))]);
+  clearTimeout(timer);
   const seconds = (performance.now() - started) / 1000;
   await source.stop();
   const requests = operations.length;
