@@ -179,6 +179,8 @@ export const buildReport = (input: {
   };
 };
 
+// Label column of the figures: fits the longest label.
+const FIGURE_WIDTH = 42;
 const row = (label: string, value: string, width = 50) => `  ${label.padEnd(width)}${value}`;
 
 /** The final table printed at the end of a run. */
@@ -200,24 +202,32 @@ export const formatReport = (report: VerifyReport): string => {
     ...Object.entries(report.faultsInjected).map(([kind, n]) => row(kind, String(n), 24)),
     '',
     'figures',
-    row('sent / effects / dead-lettered', `${report.sent} / ${report.effects} / ${report.deadLettered}`, 40),
+    row(
+      'sent / effects / dead-lettered',
+      `${report.sent} / ${report.effects} / ${report.deadLettered}`,
+      FIGURE_WIDTH,
+    ),
     row(
       'lost / duplicate effects / out of order',
       `${report.lost} / ${report.duplicateEffects} / ${report.orderViolations}`,
-      36,
+      FIGURE_WIDTH,
     ),
-    row('processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`, 40),
+    row(
+      'processed / duplicates suppressed',
+      `${report.processed} / ${report.duplicatesSuppressed}`,
+      FIGURE_WIDTH,
+    ),
     row(
       'throughput',
       `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,
-      36,
+      FIGURE_WIDTH,
     ),
     row(
       'DynamoDB requests per message',
       `${report.ddbRequestsPerMessage.toFixed(2)} (CapturePayment, retries included)`,
-      36,
+      FIGURE_WIDTH,
     ),
-    row('wall time', `${report.wallSeconds.toFixed(1)} s`, 40),
+    row('wall time', `${report.wallSeconds.toFixed(1)} s`, FIGURE_WIDTH),
     '',
     `ok: ${report.ok}`,
   ].join('\n');
