@@ -25,6 +25,11 @@ export type IdempotencySession<Result> = {
   succeed(result: Result): Promise<Result>;
   /** Releases the claim where the mode retries on error. Never throws. */
   fail(error: unknown): Promise<void>;
+  /**
+   * True once `succeed` found the key completed by another call (the optimistic commit): the
+   * caller got that call's stored result, and this call's writes were rolled back. A duplicate.
+   */
+  readonly replayed?: boolean;
 };
 
 export type BeginOutcome<Result> =
@@ -186,6 +191,7 @@ export const createIdempotencyEngine = <Input, Result>(
 
       if (opts.optimistic) {
         const ctx = context();
+        let replayed = false;
         return {
           run: true,
           session: {
@@ -195,9 +201,14 @@ export const createIdempotencyEngine = <Input, Result>(
               if (outcome.completed) return result;
               // Another call got there first; our writes were rolled back with the failed transaction.
               if (!outcome.existing) throw new IdempotencyLeaseLostError(key, undefined);
-              return resolveExisting(outcome.existing, fingerprint).result;
+              const stored = resolveExisting(outcome.existing, fingerprint).result;
+              replayed = true;
+              return stored;
             },
             fail: async () => {},
+            get replayed() {
+              return replayed;
+            },
           },
         };
       }

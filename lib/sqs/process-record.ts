@@ -192,6 +192,12 @@ const run = async <Body>(
     env.log.failed(env.logged(prepared), error, true);
     return { kind: 'failed', error };
   }
+  if (session.replayed) {
+    // The optimistic commit found the key completed by another delivery: nothing of this run landed.
+    env.log.duplicate(env.logged(prepared), 'idempotency');
+    if (step) await env.sequence!.store.advance(step.key, step.from, step.to);
+    return { kind: 'duplicate', reason: 'idempotency' };
+  }
   if (step && !inTransaction) await env.sequence!.store.advance(step.key, step.from, step.to);
   const finishedAt = env.now();
   return {
