@@ -25,6 +25,12 @@ if (mode !== 'exactly-once' && mode !== 'at-least-once') {
     `DELIVERY_MODE must be 'exactly-once' or 'at-least-once', received ${JSON.stringify(mode)}.`,
   );
 }
+const commit = process.env.IDEMPOTENCY_COMMIT ?? 'lease';
+if (commit !== 'lease' && commit !== 'optimistic') {
+  throw new ConfigurationError(
+    `IDEMPOTENCY_COMMIT must be 'lease' or 'optimistic', received ${JSON.stringify(commit)}.`,
+  );
+}
 const events = outbox({ tableName: env('OUTBOX_TABLE') });
 const paymentsTable = env('PAYMENTS_TABLE');
 const ledgerTable = env('LEDGER_TABLE');
@@ -92,6 +98,8 @@ export const handler = sqsBatch(
           idempotency: {
             store: dynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') }),
             key: (message: { body: Order }) => message.body.orderId,
+            // Every effect is a write on the transaction, so the lease can go (one request per order).
+            optimistic: commit === 'optimistic',
             // The same order id with another amount is a bug upstream, not a retry: dead-letter it.
             fingerprint: (message: { body: Order }) => message.body,
           },

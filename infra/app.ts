@@ -2,6 +2,7 @@
 // Context (`-c name=value`, or `new App({ context })`):
 //   functionTimeoutSeconds  the consumers' timeout (queues' visibility: six times it), default 30
 //   deliveryMode            CapturePayment's 'exactly-once' (default) or 'at-least-once'
+//   idempotencyCommit       CapturePayment's 'lease' (default) or 'optimistic' commit
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -10,6 +11,7 @@ import { OrderPaymentStack } from './stacks/order-payment-stack.ts';
 const contextOf = (app: App) => {
   const timeout = app.node.tryGetContext('functionTimeoutSeconds');
   const mode = app.node.tryGetContext('deliveryMode');
+  const commit = app.node.tryGetContext('idempotencyCommit');
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
     throw new ConfigurationError(
@@ -21,7 +23,13 @@ const contextOf = (app: App) => {
       `Context deliveryMode must be 'exactly-once' or 'at-least-once', received ${JSON.stringify(mode)}.`,
     );
   }
+  if (commit !== undefined && commit !== 'lease' && commit !== 'optimistic') {
+    throw new ConfigurationError(
+      `Context idempotencyCommit must be 'lease' or 'optimistic', received ${JSON.stringify(commit)}.`,
+    );
+  }
   return {
+    ...(commit === undefined ? {} : { idempotencyCommit: commit as 'lease' | 'optimistic' }),
     ...(seconds === undefined ? {} : { functionTimeout: Duration.seconds(seconds) }),
     ...(mode === undefined ? {} : { deliveryMode: mode as 'exactly-once' | 'at-least-once' }),
   };

@@ -37,12 +37,19 @@ export type OrderPaymentStackProps = StackProps & {
    * @default 'exactly-once'
    */
   readonly deliveryMode?: 'exactly-once' | 'at-least-once';
+  /**
+   * How an exactly-once CapturePayment commits: claim a lease first (`'lease'`, two requests per
+   * order), or run and put the record with the effects in one transaction (`'optimistic'`, one).
+   * @default 'lease'
+   */
+  readonly idempotencyCommit?: 'lease' | 'optimistic';
 };
 
 export const orderPaymentDefaults = {
   removalPolicy: RemovalPolicy.RETAIN,
   functionTimeout: Duration.seconds(30),
   deliveryMode: 'exactly-once',
+  idempotencyCommit: 'lease',
 } as const;
 
 /**
@@ -80,7 +87,10 @@ export class OrderPaymentStack extends Stack {
         LEDGER_TABLE: { table: ledger, access: 'write' },
         OUTBOX_TABLE: { table: outbox.table, access: 'write' },
       },
-      environment: { DELIVERY_MODE: props.deliveryMode ?? orderPaymentDefaults.deliveryMode },
+      environment: {
+        DELIVERY_MODE: props.deliveryMode ?? orderPaymentDefaults.deliveryMode,
+        IDEMPOTENCY_COMMIT: props.idempotencyCommit ?? orderPaymentDefaults.idempotencyCommit,
+      },
       timeout,
       maxConcurrency: 10,
     });

@@ -27,6 +27,8 @@ export type VerifyOptions = {
   rates: FaultRates;
   /** CapturePayment's exactly-once protection; off runs it at-least-once, to show the checker catching duplicates. */
   protection: boolean;
+  /** CapturePayment's optimistic commit (one request per order) instead of a lease. */
+  optimistic: boolean;
   functionTimeoutSeconds: number;
   drainTimeoutSeconds: number;
   json?: string;
@@ -49,6 +51,7 @@ export const verifyDefaults = {
     visibilityRedelivery: 0.005,
   },
   protection: true,
+  optimistic: false,
   // Short, so a redelivery returns in 6 × 2 s instead of the cloud default's 3 minutes.
   functionTimeoutSeconds: 2,
   drainTimeoutSeconds: 600,
@@ -79,6 +82,7 @@ ${Object.entries(RATE_FLAGS)
   .join('\n')}
   --no-faults         every rate 0 but those given by name
   --unprotected       CapturePayment at-least-once: no idempotency, the checker must see duplicates
+  --optimistic        CapturePayment commits optimistically (no lease: one request per order)
   --function-timeout S  the consumers' timeout in seconds; visibility is 6 × it (${verifyDefaults.functionTimeoutSeconds})
   --drain-timeout S   give up waiting for the pipeline to drain after S seconds (${verifyDefaults.drainTimeoutSeconds})
   --json FILE         write the report as JSON
@@ -110,6 +114,7 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
       ...Object.fromEntries(Object.keys(RATE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
       'no-faults': { type: 'boolean', default: false },
       unprotected: { type: 'boolean', default: false },
+      optimistic: { type: 'boolean', default: false },
       'function-timeout': { type: 'string' },
       'drain-timeout': { type: 'string' },
       json: { type: 'string' },
@@ -137,6 +142,7 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
     seed: integer('seed', values.seed, verifyDefaults.seed, 0, 2 ** 32 - 1),
     rates,
     protection: !values.unprotected,
+    optimistic: values.optimistic === true,
     functionTimeoutSeconds: integer(
       'function-timeout',
       values['function-timeout'],

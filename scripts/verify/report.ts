@@ -190,7 +190,7 @@ export const formatReport = (report: VerifyReport): string => {
   return [
     '',
     `reliable-events verify: ${report.orders} orders in ${options.groups} groups, seed ${options.seed}, ` +
-      `CapturePayment ${options.protection ? 'exactly-once' : 'at-least-once (protection off)'}`,
+      `CapturePayment ${options.protection ? `exactly-once, ${options.optimistic ? 'optimistic commit' : 'leases'}` : 'at-least-once (protection off)'}`,
     '',
     'invariants (from the effect tables and the DLQ)',
     ...report.invariants.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, 56)),

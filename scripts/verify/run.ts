@@ -61,6 +61,7 @@ export const runVerify = async (options: VerifyOptions, hooks: VerifyHooks = {})
     const context = {
       functionTimeoutSeconds: options.functionTimeoutSeconds,
       deliveryMode: options.protection ? 'exactly-once' : 'at-least-once',
+      idempotencyCommit: options.optimistic ? 'optimistic' : 'lease',
     };
     createApp(new App({ outdir, context })).synth();
     const stack = hooks.stack ?? (await startLocalStack());

@@ -24,10 +24,16 @@ const captureOf = (resources: Resource[]) =>
 describe('the example app context', () => {
   scratch = scratchDir('cdk-context');
   it('shortens the consumers timeout and keeps every queue visibility at six times it', () => {
-    const resources = synth({ functionTimeoutSeconds: 2, deliveryMode: 'at-least-once' });
+    const resources = synth({
+      functionTimeoutSeconds: 2,
+      deliveryMode: 'at-least-once',
+      idempotencyCommit: 'optimistic',
+    });
     const capture = captureOf(resources);
     expect(capture.Properties.Timeout).toBe(2);
-    expect(capture.Properties.Environment).toMatchObject({ Variables: { DELIVERY_MODE: 'at-least-once' } });
+    expect(capture.Properties.Environment).toMatchObject({
+      Variables: { DELIVERY_MODE: 'at-least-once', IDEMPOTENCY_COMMIT: 'optimistic' },
+    });
     const sourceQueues = resources.filter((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy);
     expect(sourceQueues).toHaveLength(2);
     for (const queue of sourceQueues) expect(queue.Properties.VisibilityTimeout).toBe(12);
@@ -37,7 +43,9 @@ describe('the example app context', () => {
     const resources = synth({});
     const capture = captureOf(resources);
     expect(capture.Properties.Timeout).toBe(30);
-    expect(capture.Properties.Environment).toMatchObject({ Variables: { DELIVERY_MODE: 'exactly-once' } });
+    expect(capture.Properties.Environment).toMatchObject({
+      Variables: { DELIVERY_MODE: 'exactly-once', IDEMPOTENCY_COMMIT: 'lease' },
+    });
     const sourceQueues = resources.filter((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy);
     for (const queue of sourceQueues) expect(queue.Properties.VisibilityTimeout).toBe(180);
   }, 60_000);
@@ -46,5 +54,8 @@ describe('the example app context', () => {
     expect(() => synth({ functionTimeoutSeconds: 0 })).toThrow(ConfigurationError);
     expect(() => synth({ functionTimeoutSeconds: 'soon' })).toThrow(/functionTimeoutSeconds/);
     expect(() => synth({ deliveryMode: 'twice' })).toThrow(/deliveryMode must be/);
+    expect(() => synth({ idempotencyCommit: 'later' })).toThrow(
+      /idempotencyCommit must be 'lease' or 'optimistic'/,
+    );
   });
 });

@@ -138,19 +138,18 @@ describe('sqsBatch failures', () => {
     const sink = memorySink();
     const store = memoryStore();
     const { lines, logger } = captureLogger();
-    const handler = sqsBatch<{ order: string }>(
-      async ({ body }) => ({ paid: body.order }),
-      {
-        idempotency: { store, key: (m) => m.body.order, optimistic: true },
-        metrics: createReliabilityMetrics({ sink, service: 'payments' }),
-        logger,
-      },
-    );
+    const handler = sqsBatch<{ order: string }>(async ({ body }) => ({ paid: body.order }), {
+      idempotency: { store, key: (m) => m.body.order, optimistic: true },
+      metrics: createReliabilityMetrics({ sink, service: 'payments' }),
+      logger,
+    });
     await handler(sqsEvent(sqsRecord('m1', { order: 'o1' })));
     const response = await handler(sqsEvent(sqsRecord('m2', { order: 'o1' })));
     expect(failedIds(response)).toEqual([]);
     expect(sink.totals()).toMatchObject({ MessagesProcessed: 1, DuplicatesSuppressed: 1 });
-    expect(lines.find((l) => l.attributes.event === 'duplicate')?.attributes).toMatchObject({ messageId: 'm2' });
+    expect(lines.find((l) => l.attributes.event === 'duplicate')?.attributes).toMatchObject({
+      messageId: 'm2',
+    });
   });
 
   it('time guard: records not started when time runs short are reported, not cut off', async () => {
