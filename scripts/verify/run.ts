@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { createApp } from '../../infra/app.ts';
 import {
@@ -20,6 +20,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../../lib/metrics/index.ts';
 import { createProducer } from '../../lib/producer/index.ts';
 import { checkPipeline } from './check.ts';
+import { waitForDrain } from './drain.ts';
 import { createFaultInjector } from './faults.ts';
 import type { VerifyOptions } from './options.ts';
 import { seededRandom } from './random.ts';
@@ -44,7 +45,6 @@ export type VerifyHooks = {
   onProgress?: (progress: Progress) => void;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const serviceOf = (deployment: LocalDeployment, name: string) =>
   deployment.functions.find((fn) => fn.environment.POWERTOOLS_SERVICE_NAME === name);
 
@@ -155,51 +155,13 @@ export const runVerify = async (options: VerifyOptions, hooks: VerifyHooks = {})
     generatorMetrics.flush();
     phase = 'draining';
 
-    // Drained: nothing in flight, nothing queued or invisible in the source queues, every outbox entry relayed,
-    // twice in a row a second apart.
-    const sourceQueues = deployment.queues.filter((q) => q.attributes.RedrivePolicy);
-    const outboxTable = deployment.tables.find((t) => t.logicalId.startsWith('Outbox'))!.name;
-    const queued = async () => {
-      let total = 0;
-      for (const queue of sourceQueues) {
-        const { Attributes = {} } = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['All'] }),
-        );
-        total +=
-          Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-          Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-      }
-      return total;
-    };
-    const unrelayed = async () => {
-      let count = 0;
-      const pages = paginateScan(
-        { client: documents },
-        { TableName: outboxTable, Select: 'COUNT', FilterExpression: 'attribute_not_exists(sentAt)' },
-      );
-      for await (const page of pages) count += page.Count ?? 0;
-      return count;
-    };
-    const drainDeadline = Date.now() + options.drainTimeoutSeconds * 1_000;
-    let drained = false;
-    let drainedAt = Date.now();
-    for (let quiet = 0; Date.now() < drainDeadline; ) {
-      await sleep(1_000);
-      const checkedAt = Date.now();
-      const idle =
-        runtime.inFlight() === 0 &&
-        (await unrelayed()) === 0 &&
-        (await queued()) === 0 &&
-        runtime.inFlight() === 0;
-      quiet = idle ? quiet + 1 : 0;
-      if (quiet === 1) drainedAt = checkedAt; // first seen idle: the end of the work
-      if (quiet >= 2) {
-        drained = true;
-        break;
-      }
-    }
-    if (!drained) drainedAt = Date.now();
+    const { drained, drainedAt } = await waitForDrain({
+      sqs,
+      documents,
+      deployment,
+      inFlight: runtime.inFlight,
+      timeoutMs: options.drainTimeoutSeconds * 1_000,
+    });
     sample();
     clearInterval(sampler);
 
