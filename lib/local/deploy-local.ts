@@ -106,7 +106,10 @@ const withSuffix = (template: StackTemplate, suffix: string): StackTemplate => {
       const name = resource.Properties?.QueueName;
       if (resource.Type !== 'AWS::SQS::Queue' || typeof name !== 'string') return [id, resource];
       const fifo = name.endsWith('.fifo') ? '.fifo' : '';
-      const base = name.slice(0, name.length - fifo.length).slice(0, 80 - fifo.length - suffix.length - 1);
+      const base = generatedName(
+        name.slice(0, name.length - fifo.length),
+        80 - fifo.length - suffix.length - 1,
+      );
       return [
         id,
         { ...resource, Properties: { ...resource.Properties, QueueName: `${base}-${suffix}${fifo}` } },

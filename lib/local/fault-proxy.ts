@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigurationError } from '../errors.ts';
 
 /**
  * What the proxy does to one request instead of passing it through:
@@ -54,6 +55,20 @@ const THROTTLED = JSON.stringify({
  * await proxy.stop();
  */
 export const startFaultProxy = async (options: FaultProxyOptions): Promise<FaultProxy> => {
+  if (
+    typeof options?.target !== 'string' ||
+    !URL.canParse(options.target) ||
+    !/^https?:/.test(options.target)
+  ) {
+    throw new ConfigurationError(
+      `startFaultProxy: \`target\` must be the service's http(s) URL, received ${JSON.stringify(options?.target)}.`,
+    );
+  }
+  if (options.latencyMs !== undefined && !(Number.isFinite(options.latencyMs) && options.latencyMs >= 0)) {
+    throw new ConfigurationError(
+      `startFaultProxy: \`latencyMs\` must be zero or more milliseconds, received ${JSON.stringify(options.latencyMs)}.`,
+    );
+  }
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const requests = new Map<string, number>();
@@ -106,7 +121,8 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer((req, res) => {
-    void handle(req, res);
+    // A caller that goes away mid-request (an aborted body, a reset socket) ends only its own exchange.
+    handle(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,8 +1,10 @@
+import { connect } from 'node:net';
 import { DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../lib/errors.ts';
 import {
   type BatchReport,
   type FaultProxy,
@@ -28,6 +30,30 @@ describe('the fault proxy in front of DynamoDB Local', () => {
         ...(maxAttempts ? { maxAttempts } : {}),
       }),
     );
+
+  it('rejects a target that is not a URL and a negative latency, naming the option', async () => {
+    await expect(startFaultProxy({ target: 'localhost:8000' })).rejects.toThrow(ConfigurationError);
+    await expect(startFaultProxy({ target: 'nowhere' })).rejects.toThrow(
+      /`target` must be the service's http\(s\) URL/,
+    );
+    await expect(startFaultProxy({ target: stack.dynamodb.endpoint, latencyMs: -1 })).rejects.toThrow(
+      /`latencyMs` must be zero or more milliseconds, received -1/,
+    );
+  });
+
+  it('outlives a caller that goes away in the middle of its request', async () => {
+    const TableName = await createTable(dynamodb, 'proxy');
+    proxy = await startFaultProxy({ target: stack.dynamodb.endpoint });
+    const { port } = new URL(proxy.endpoint);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Promises 100 bytes of body, sends 10, and hangs up.
+    socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789');
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await through(proxy).send(new PutCommand({ TableName, Item: { pk: 'after' } }));
+    expect(proxy.requests.get('PutItem')).toBe(1);
+  });
 
   it('passes requests through and counts them by operation', async () => {
     const TableName = await createTable(dynamodb, 'proxy');
