@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HANDLER_METADATA } from '../../lib/local/handler-metadata.ts';
+import { HANDLER_METADATA } from '../../lib/handler-metadata.ts';
 
 export { HANDLER_METADATA };
 

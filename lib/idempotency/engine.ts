@@ -7,7 +7,7 @@ import {
   IdempotencyLeaseLostError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultTooLargeError,
-} from '../errors.ts';
+} from './errors.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { resolveOptions } from './options.ts';
 import { createTransactionCollector, type TransactWrite } from './transaction.ts';

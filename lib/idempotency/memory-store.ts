@@ -1,4 +1,4 @@
-import { IdempotencyTransactionError } from '../errors.ts';
+import { IdempotencyTransactionError } from './errors.ts';
 import type { IdempotencyRecord, IdempotencyStore } from './types.ts';
 
 const isFree = (existing: IdempotencyRecord | undefined, nowMs: number): boolean =>

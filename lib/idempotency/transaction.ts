@@ -1,5 +1,5 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { IdempotencyTransactionError } from '../errors.ts';
+import { IdempotencyTransactionError } from './errors.ts';
 
 type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Input<K extends keyof Item> = Omit<NonNullable<Item[K]>, 'ReturnValuesOnConditionCheckFailure'>;

@@ -1,23 +1,11 @@
 import type { Context } from 'aws-lambda';
+import type { IdempotencyRecord } from './record.ts';
 import type { TransactionCollector, TransactWrite } from './transaction.ts';
+
+export type { IdempotencyRecord, RecordStatus } from './record.ts';
 
 /** The three delivery semantics; see DESIGN.md "The three semantics, precisely". */
 export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
-
-export type RecordStatus = 'IN_PROGRESS' | 'COMPLETED';
-
-/** One idempotency record, as a store holds it. Times: `leaseExpiresAt` in epoch ms, `expiresAt` in epoch s (TTL). */
-export type IdempotencyRecord = {
-  key: string;
-  status: RecordStatus;
-  /** Token of the invocation that holds (or held) the lease. */
-  owner: string;
-  leaseExpiresAt: number;
-  expiresAt: number;
-  fingerprint?: string;
-  /** The function's result as JSON; absent when the result was `undefined` or not stored. */
-  result?: string;
-};
 
 export type ClaimOutcome = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
 

@@ -7,7 +7,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { HANDLER_METADATA } from './handler-metadata.ts';
+import { HANDLER_METADATA } from '../handler-metadata.ts';
+import { UnresolvableError } from './errors.ts';
 import { type LocalStack, localClientConfig } from './start-local-stack.ts';
 import {
   type LocalValue,
@@ -15,7 +16,6 @@ import {
   resolve,
   type StackTemplate,
   type TemplateResource,
-  UnresolvableError,
 } from './template.ts';
 
 export type LocalQueue = {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { JavaNotFoundError, LocalStackStartError } from '../errors.ts';
+import { JavaNotFoundError, LocalStackStartError } from './errors.ts';
 import { freePort, waitUntilAnswering } from './ports.ts';
 
 /** A running DynamoDB Local. `stop()` ends the Java process this module started, and nothing else. */

@@ -2,11 +2,7 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { EmfDocument } from '../metrics/sinks.ts';
 import type { LocalFunction } from './deploy-local.ts';
-
-/** The handler timed out: Lambda would have stopped the sandbox, so its worker is discarded. */
-export class FunctionTimeoutError extends Error {
-  override name = 'FunctionTimeoutError';
-}
+import { FunctionTimeoutError } from './errors.ts';
 
 export type FunctionHostOptions = {
   fn: LocalFunction;

@@ -1,3 +1,4 @@
+export { HANDLER_METADATA } from '../handler-metadata.ts';
 export {
   type DeployLocalOptions,
   deployLocal,
@@ -12,13 +13,12 @@ export {
   type StreamBatchReport,
   startDynamoDBStreamSource,
 } from './dynamodb-stream-source.ts';
+export { FunctionCrashError, FunctionTimeoutError } from './errors.ts';
 export { type FaultProxy, type FaultProxyOptions, type ProxyFault, startFaultProxy } from './fault-proxy.ts';
-export { createFunctionHost, FunctionTimeoutError } from './function-host.ts';
-export { HANDLER_METADATA } from './handler-metadata.ts';
+export { createFunctionHost } from './function-host.ts';
 export { type LocalRuntimeOptions, startLocalRuntime } from './local-runtime.ts';
 export {
   type BatchReport,
-  FunctionCrashError,
   failedIdsOf,
   type SqsEventSourceFaults,
   type SqsEventSourceOptions,

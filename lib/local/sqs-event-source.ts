@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { FunctionCrashError } from './errors.ts';
 import { localLambdaContext } from './lambda-context.ts';
 
 export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
@@ -54,11 +55,6 @@ export type SqsEventSourceOptions = {
   /** Injected faults. @default none */
   faults?: SqsEventSourceFaults;
 };
-
-/** The invocation was ended after its handler returned (an injected crash): its response never reached the poller. */
-export class FunctionCrashError extends Error {
-  override name = 'FunctionCrashError';
-}
 
 /** A message as Lambda's event source mapping hands it to the function. */
 export const toLambdaRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({

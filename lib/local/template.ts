@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.ts';
+import { UnresolvableError } from './errors.ts';
 
 /** A CloudFormation resource as CDK synthesizes it. */
 export type TemplateResource = {
@@ -40,9 +41,6 @@ export const readAssembly = (directory: string): StackTemplate[] => {
     template: JSON.parse(readFileSync(join(directory, file), 'utf8')) as CloudFormationTemplate,
   }));
 };
-
-/** Thrown for an intrinsic that names something the local stack does not have. */
-export class UnresolvableError extends Error {}
 
 /**
  * Resolves CloudFormation intrinsics (`Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Select`,

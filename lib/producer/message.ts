@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { MessageAttributeValue, SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { MessageRejectedError } from '../errors.ts';
+import { MessageRejectedError } from './errors.ts';
 
 /** An attribute value: a string, a number, binary data, or an SQS attribute as is. */
 export type AttributeInput = string | number | Uint8Array | MessageAttributeValue;

@@ -3,12 +3,12 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../document-client.ts';
-import { SendFailedError } from '../errors.ts';
 import {
   createReliabilityLog,
   type ReliabilityLog,
   type StructuredLogger,
 } from '../metrics/reliability-log.ts';
+import { SendFailedError } from './errors.ts';
 import type { OutgoingMessage } from './message.ts';
 import { OUTBOX_PREFIX, type OutboxItem } from './outbox.ts';
 import type { Producer } from './producer.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { requireTableName } from '../document-client.ts';
-import { MessageRejectedError } from '../errors.ts';
+import { MessageRejectedError } from './errors.ts';
 import type { OutgoingMessage } from './message.ts';
 
 /** An outbox item as stored: what the relay needs to send the message later. */

@@ -1,8 +1,9 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { appendTo } from '../collections.ts';
-import { ConfigurationError, SendFailedError, type SendFailure } from '../errors.ts';
+import { ConfigurationError } from '../errors.ts';
 import { MetricName, queueNameOf } from '../metrics/names.ts';
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { SendFailedError, type SendFailure } from './errors.ts';
 import { type OutgoingMessage, type PreparedMessage, prepareMessage, toBatches } from './message.ts';
 import type { SequenceCounter } from './sequence-counter.ts';
 

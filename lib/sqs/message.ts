@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { MessageParseError, MessageValidationError } from '../errors.ts';
 import type { TransactionCollector } from '../idempotency/transaction.ts';
+import { MessageParseError, MessageValidationError } from './errors.ts';
 
 /** A record as the record handler sees it. */
 export type SqsMessage<Body = unknown> = {

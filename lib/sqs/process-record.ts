@@ -1,16 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
-import {
-  IdempotencyPayloadMismatchError,
-  MessageValidationError,
-  NonRetryableError,
-  SequenceGapError,
-} from '../errors.ts';
+import { NonRetryableError } from '../errors.ts';
 import type { BeginOutcome, IdempotencyEngine } from '../idempotency/engine.ts';
+import { IdempotencyPayloadMismatchError } from '../idempotency/errors.ts';
 import { createTransactionCollector } from '../idempotency/transaction.ts';
 import type { DeliveryMode } from '../idempotency/types.ts';
 import type { LoggedMessage, ReliabilityLog } from '../metrics/reliability-log.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
+import { MessageValidationError, SequenceGapError } from './errors.ts';
 import type { RecordHandler, SqsMessage } from './message.ts';
 import type { SequenceGuardOptions } from './options.ts';
 import type { RecordOutcome } from './outcome.ts';

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { IdempotencyInProgressError, IdempotencyLeaseLostError } from '../../../lib/errors.ts';
+import { IdempotencyInProgressError, IdempotencyLeaseLostError } from '../../../lib/idempotency/errors.ts';
 import { dynamoDBStore, makeIdempotent } from '../../../lib/idempotency/index.ts';
 import { localClientConfig } from '../../../lib/local/index.ts';
 import { createTable, localClients } from '../../support/local.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JavaNotFoundError } from '../../../lib/errors.ts';
 import { startDynamoDBLocal } from '../../../lib/local/dynamodb-local.ts';
+import { JavaNotFoundError } from '../../../lib/local/errors.ts';
 import { startLocalStack } from '../../../lib/local/index.ts';
 
 const isAlive = (pid: number): boolean => {

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ConfigurationError } from '../../../lib/errors.ts';
 import {
-  ConfigurationError,
   IdempotencyInProgressError,
   IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultTooLargeError,
   IdempotencyTransactionError,
-} from '../../../lib/errors.ts';
+} from '../../../lib/idempotency/errors.ts';
 import { dynamoDBStore, makeIdempotent, memoryStore } from '../../../lib/idempotency/index.ts';
 import { dynamoDBSequenceCounter, outbox } from '../../../lib/producer/index.ts';
 import { dynamoDBSequenceStore } from '../../../lib/sqs/index.ts';

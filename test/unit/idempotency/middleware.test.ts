@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { IdempotencyInProgressError } from '../../../lib/errors.ts';
+import { IdempotencyInProgressError } from '../../../lib/idempotency/errors.ts';
 import { type IdempotencyLambdaContext, idempotency, memoryStore } from '../../../lib/idempotency/index.ts';
 
 type Payment = { paymentId: string; amount: number };

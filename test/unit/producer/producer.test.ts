@@ -1,8 +1,9 @@
 import { SendMessageBatchCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, MessageRejectedError, SendFailedError } from '../../../lib/errors.ts';
+import { ConfigurationError } from '../../../lib/errors.ts';
 import { createReliabilityMetrics, memorySink } from '../../../lib/metrics/index.ts';
+import { MessageRejectedError, SendFailedError } from '../../../lib/producer/errors.ts';
 import { createProducer, memorySequenceCounter, ProducerAttribute } from '../../../lib/producer/index.ts';
 
 const FIFO_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo';

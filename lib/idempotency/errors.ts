@@ -1,0 +1,84 @@
+import { ReliableEventsError } from '../errors.ts';
+import type { IdempotencyRecord as StoredRecord } from './record.ts';
+
+/** The idempotency key is missing or empty, or too long for a DynamoDB partition key. */
+export class IdempotencyKeyError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyKeyError';
+}
+
+/** The function registered writes that cannot be committed in one transaction. */
+export class IdempotencyTransactionError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyTransactionError';
+}
+
+/** Another invocation holds a live lease on this key. Retry later: it will complete or its lease will lapse. */
+export class IdempotencyInProgressError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyInProgressError';
+
+  override readonly retryable = true;
+  /** The record that holds the key. */
+  readonly existing: StoredRecord;
+
+  constructor(existing: StoredRecord) {
+    super(
+      `Key "${existing.key}" is being processed by another invocation until ${new Date(existing.leaseExpiresAt).toISOString()}; retry after that.`,
+    );
+    this.existing = existing;
+  }
+}
+
+/** The key was seen before with a different payload: the same key must always mean the same request. */
+export class IdempotencyPayloadMismatchError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyPayloadMismatchError';
+
+  readonly existing: StoredRecord;
+  readonly fingerprint: string;
+
+  constructor(existing: StoredRecord, fingerprint: string) {
+    super(
+      `Key "${existing.key}" was first used with a different payload (fingerprint ${existing.fingerprint}, now ${fingerprint}). ` +
+        'Use a new key for a new request, or narrow the `fingerprint` option to the fields that identify it.',
+    );
+    this.existing = existing;
+    this.fingerprint = fingerprint;
+  }
+}
+
+/**
+ * Completion was refused because this invocation no longer owns the key: its lease lapsed and
+ * another invocation took over. Nothing of this invocation's transaction was written.
+ */
+export class IdempotencyLeaseLostError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyLeaseLostError';
+
+  override readonly retryable = true;
+  readonly key: string;
+  readonly existing: StoredRecord | undefined;
+
+  constructor(key: string, existing: StoredRecord | undefined) {
+    super(
+      `Lost the lease on key "${key}" before completing: another invocation took it over, so this invocation's ` +
+        'result and transaction writes were discarded. Raise the Lambda timeout or `leaseMarginMs` if this is frequent.',
+    );
+    this.key = key;
+    this.existing = existing;
+  }
+}
+
+/** The result is too large to store in an idempotency record (DynamoDB items are at most 400 KB). */
+export class IdempotencyResultTooLargeError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyResultTooLargeError';
+
+  readonly key: string;
+  readonly bytes: number;
+
+  constructor(key: string, bytes: number, options?: { cause?: unknown }) {
+    super(
+      `The result for key "${key}" is ${bytes} bytes, too large for a DynamoDB item (400 KB in all). ` +
+        'Return less, or set `storeResult: false` so duplicates are skipped without replaying the result.',
+      options,
+    );
+    this.key = key;
+    this.bytes = bytes;
+  }
+}
