@@ -51,7 +51,7 @@ const replayOf = <Result>(record: IdempotencyRecord): Result =>
 
 /**
  * The idempotency engine behind `makeIdempotent`, the `idempotency` middleware and
- * per-record idempotency in `sqsBatch`. See DESIGN.md for the semantics of each mode.
+ * per-record idempotency in `sqsBatch`. See docs/semantics.md for the semantics of each mode.
  *
  * @example
  * const engine = createIdempotencyEngine({ store, key: (order) => order.id });

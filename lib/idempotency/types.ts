@@ -4,7 +4,7 @@ import type { TransactionCollector, TransactWrite } from './transaction.ts';
 
 export type { IdempotencyRecord, RecordStatus } from './record.ts';
 
-/** The three delivery semantics; see DESIGN.md "The three semantics, precisely". */
+/** The three delivery semantics; defined in docs/semantics.md. */
 export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
 
 export type ClaimOutcome = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
