@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import { adaptFifoReceives } from './fifo-receive.ts';
 
 /** A running SQS emulator. `stop()` closes its server. */
 export type RunningSqsEmulator = {
@@ -10,22 +11,31 @@ export type RunningSqsEmulator = {
   stop(): Promise<void>;
 };
 
-// fauxqs names queues http://sqs.<region>.<host>:<port>/…, with `host` defaulting to "localhost".
-// The SDK's SQS client sends each request to its QueueUrl's origin unless the client was built
-// with an explicit endpoint — which handler code deployed to Lambda never is — and
-// sqs.us-east-1.localhost resolves on few machines. A store whose host is empty makes fauxqs
-// answer with the request's own origin (http://127.0.0.1:<port>/000000000000/<name>) instead.
-// The store class is not in the package's export map, hence the path.
-const sqsStoreWithoutHost = async (): Promise<object> => {
+/**
+ * fauxqs's store module. Its classes are not in the package's export map, hence the path.
+ * @internal
+ */
+export const importFauxqsStore = async () => {
   const candidates = createRequire(import.meta.url).resolve.paths('fauxqs') ?? [];
   const file = candidates
     .map((dir) => join(dir, 'fauxqs', 'dist', 'sqs', 'sqsStore.js'))
     .find((path) => existsSync(path));
   if (!file) throw new Error('fauxqs is not installed: npm install --save-dev fauxqs');
-  const { SqsStore } = (await import(pathToFileURL(file).href)) as {
-    SqsStore: new () => { host?: string };
+  return (await import(pathToFileURL(file).href)) as {
+    SqsStore: new () => { host?: string; createQueue: (...args: never[]) => unknown };
+    SqsQueue: new (name: string, url: string, arn: string, attributes?: Record<string, string>) => unknown;
   };
-  const store = new SqsStore();
+};
+
+// fauxqs names queues http://sqs.<region>.<host>:<port>/…, with `host` defaulting to "localhost".
+// The SDK's SQS client sends each request to its QueueUrl's origin unless the client was built
+// with an explicit endpoint — which handler code deployed to Lambda never is — and
+// sqs.us-east-1.localhost resolves on few machines. A store whose host is empty makes fauxqs
+// answer with the request's own origin (http://127.0.0.1:<port>/000000000000/<name>) instead.
+// Its FIFO queues receive the way SQS does (see fifo-receive.ts).
+const sqsStore = async (): Promise<object> => {
+  const { SqsStore } = await importFauxqsStore();
+  const store = adaptFifoReceives(new SqsStore());
   store.host = '';
   return store;
 };
@@ -46,7 +56,7 @@ export const startSqsEmulator = async (
     logger: false,
     defaultRegion: options.region ?? 'us-east-1',
     // The other stores default, one by one.
-    stores: { sqsStore: await sqsStoreWithoutHost() } as unknown as NonNullable<
+    stores: { sqsStore: await sqsStore() } as unknown as NonNullable<
       Parameters<typeof buildApp>[0]
     >['stores'],
   });
