@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LocalStackStartError } from './errors.ts';
 
 // fauxqs is the local SQS engine, but its FIFO receive (2.4.1, dist/sqs/sqsStore.js) takes ONE
 // message per group and moves on, so a local batch never holds two records of a group. SQS does
@@ -83,9 +84,11 @@ export function assertFauxqsShape(queue: unknown): asserts queue is FauxFifoQueu
       : ['dequeue→dequeueFifo']),
   ];
   if (missing.length > 0) {
-    throw new Error(
+    throw new LocalStackStartError(
       `The installed fauxqs no longer has the FIFO internals reliable-events adapts (${missing.join(', ')}). ` +
         'Install the fauxqs version this package pins (see its peerDependencies).',
+      'sqs',
+      '',
     );
   }
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
-import { adaptFifoReceives } from './fifo-receive.ts';
+import { adaptFifoReceives, assertFauxqsShape } from './fifo-receive.ts';
 
 /** A running SQS emulator. `stop()` closes its server. */
 export type RunningSqsEmulator = {
@@ -34,7 +34,9 @@ export const importFauxqsStore = async () => {
 // answer with the request's own origin (http://127.0.0.1:<port>/000000000000/<name>) instead.
 // Its FIFO queues receive the way SQS does (see fifo-receive.ts).
 const sqsStore = async (): Promise<object> => {
-  const { SqsStore } = await importFauxqsStore();
+  const { SqsStore, SqsQueue } = await importFauxqsStore();
+  // Refuse to start on a fauxqs whose internals moved, rather than fail at the first CreateQueue.
+  assertFauxqsShape(new SqsQueue('probe.fifo', '', '', { FifoQueue: 'true' }));
   const store = adaptFifoReceives(new SqsStore());
   store.host = '';
   return store;
