@@ -1,262 +1,187 @@
-// The order pipeline's consumer stage, without faults, side by side with Powertools for AWS Lambda
-// (TypeScript) in the same run, on the same local services: orders on a FIFO queue of the SQS
-// emulator → the local event source (10 pollers, batches of 10, partial batch responses) → each
-// order captured exactly once (payment, customer ledger entry, "order paid" outbox entry) in
-// DynamoDB Local. Every contender gets fresh tables and a fresh queue holding the same orders.
-//   npm run bench                          (BENCH_N=1000 orders per run, BENCH_LATENCY_MS=5)
-//   npm run bench -- --json bench.json     also writes the figures
-// Each configuration runs twice: on DynamoDB Local as it is, and with BENCH_LATENCY_MS added to
-// every DynamoDB request by a proxy, for both contenders alike. DynamoDB Local runs its writes on
-// about one thread, so concurrent requests queue inside it; in the cloud a request's time is
-// mostly a network wait that concurrent requests overlap (in-region DynamoDB answers in
-// single-digit milliseconds: https://aws.amazon.com/dynamodb/). Figures compare contenders within one run.
+// The order pipeline's consumer stage, side by side with Powertools for AWS Lambda (TypeScript) in
+// the same run: orders of a FIFO queue in SQS's batch shape (as many records of one group per
+// batch as fit, then the next group), delivered in process the way Lambda's event source mapping
+// does (one batch in flight per group, up to 10 at once, partial batch responses), each order's
+// payment captured exactly once in DynamoDB Local. Every run gets fresh tables and the same seeded
+// messages; contenders interleave, rotating who goes first, and each figure is a median.
+//   npm run bench                             (400 messages per run, 3 rounds, 0 and 5 ms, 10 and 1 groups)
+//   npm run bench -- --json bench.json        also writes every run's figures
+//   npm run bench -- --messages 1000 --rounds 5 --latency 0,5,10 --groups 10,1 --contenders powertools,optimistic
+//   npm run bench -- --shape one-per-group    batches as the fauxqs 2.4.1 emulator formed them
+// The latency is added to every DynamoDB request of every contender by a proxy: DynamoDB Local
+// runs its writes on about one thread, so concurrent requests queue inside it, while in the cloud a
+// request's time is mostly a network wait that concurrent requests overlap (in-region DynamoDB
+// answers in single-digit milliseconds: https://aws.amazon.com/dynamodb/).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, paginateScan, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDBStore } from '../lib/idempotency/index.ts';
-import {
-  localClientConfig,
-  startFaultProxy,
-  startLocalStack,
-  startSqsEventSource,
-} from '../lib/local/index.ts';
-import { outbox } from '../lib/producer/index.ts';
-import { type SqsMessage, sqsBatch } from '../lib/sqs/index.ts';
-import { countedDynamoDB, createTable } from './support.ts';
+import { DeleteTableCommand, DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startDynamoDBLocal } from '../lib/local/dynamodb-local.ts';
+import { localClientConfig, startFaultProxy } from '../lib/local/index.ts';
+import { seededRandom } from '../scripts/verify/random.ts';
+import { itemSize, meterCapacity } from './capacity.ts';
+import { contenders as allContenders, type Contender, type Order } from './contenders.ts';
+import { type BatchShape, deliver, fifoQueue, type QueuedMessage, sendRequestsFor } from './fifo-delivery.ts';
+import { printTable, type Row, summarize } from './pipeline-report.ts';
+import { costPerMillion } from './prices.ts';
+import { createTable } from './support.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'string' } } });
-const N = Number(process.env.BENCH_N ?? 1000);
-const GROUPS = [10, 1];
-const LATENCIES = [0, Number(process.env.BENCH_LATENCY_MS ?? 5)];
-const stack = await startLocalStack();
-const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
-const silent = { info() {}, warn() {}, error() {} };
+const list = (value: string) => value.split(',').map((item) => item.trim());
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    messages: { type: 'string', default: process.env.BENCH_N ?? '400' },
+    rounds: { type: 'string', default: '3' },
+    latency: { type: 'string', default: `0,${process.env.BENCH_LATENCY_MS ?? 5}` },
+    groups: { type: 'string', default: '10,1' },
+    contenders: { type: 'string' },
+    shape: { type: 'string', default: 'sqs' },
+    seed: { type: 'string', default: '17' },
+  },
+});
+const N = Number(values.messages);
+const ROUNDS = Number(values.rounds);
+const LATENCIES = list(values.latency).map(Number);
+const GROUPS = list(values.groups).map(Number);
+const SHAPE = values.shape as BatchShape;
+if (SHAPE !== 'sqs' && SHAPE !== 'one-per-group') throw new Error('--shape is sqs or one-per-group');
+const contenders = values.contenders
+  ? list(values.contenders).map((id) => {
+      const found = allContenders.find((c) => c.id === id);
+      if (!found)
+        throw new Error(`--contenders: no ${id}; known: ${allContenders.map((c) => c.id).join(', ')}`);
+      return found;
+    })
+  : allContenders;
+
+const dynamodbLocal = await startDynamoDBLocal({});
+const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+const setup = new DynamoDBClient(localClientConfig(local, dynamodbLocal.endpoint));
 let runs = 0;
 
-type Order = { orderId: string; customerId: string; amountCents: number; currency: string };
-type Tables = { idempotency: string; payments: string; ledger: string; outbox: string };
-
-/** The effects of capturing one order: the same three writes for every contender. */
-const effectsOf = (tables: Tables, order: Order) => [
-  {
-    Update: {
-      TableName: tables.payments,
-      Key: { pk: order.orderId },
-      UpdateExpression: 'SET customerId = :c, amountCents = :a ADD captures :one',
-      ExpressionAttributeValues: { ':c': order.customerId, ':a': order.amountCents, ':one': 1 },
-    },
-  },
-  {
-    Update: {
-      TableName: tables.ledger,
-      Key: { pk: order.customerId },
-      UpdateExpression:
-        'SET paidOrders = list_append(if_not_exists(paidOrders, :none), :o) ADD balanceCents :a',
-      ExpressionAttributeValues: { ':none': [], ':o': [order.orderId], ':a': order.amountCents },
-    },
-  },
-  outbox({ tableName: tables.outbox }).write({
-    id: `order-paid-${order.orderId}`,
-    orderingKey: order.customerId,
-    body: { type: 'OrderPaid', orderId: order.orderId },
-  }),
-];
-
-type Handler = (event: SQSEvent, context: Context) => Promise<unknown>;
-type Contender = { name: string; build: (documents: DynamoDBDocumentClient, tables: Tables) => Handler };
-
-const ours = (optimistic: boolean): Contender => ({
-  name: `reliable-events${optimistic ? ', optimistic' : ', lease'}`,
-  build: (documents, tables) =>
-    sqsBatch<Order>(
-      async ({ body }, { transaction }) => {
-        for (const write of effectsOf(tables, body)) {
-          if ('Put' in write) transaction.put(write.Put);
-          else transaction.update(write.Update);
-        }
-      },
-      {
-        idempotency: {
-          store: dynamoDBStore({ tableName: tables.idempotency, client: documents }),
-          key: (m: SqsMessage<Order>) => m.body.orderId,
-          optimistic,
-        },
-        metrics: false,
-        logger: silent,
-      },
-    ),
-});
-
-const powertools: Contender = {
-  name: 'Powertools',
-  build: (documents, tables) => {
-    const config = new IdempotencyConfig({ eventKeyJmesPath: 'powertools_json(body).orderId' });
-    // The idempotency record, then the effects in one transaction of their own (the most atomic
-    // Powertools allows: the record cannot join it), then the record's completion.
-    const capture = makeIdempotent(
-      async (record: SQSRecord) => {
-        const order = JSON.parse(record.body) as Order;
-        await documents.send(new TransactWriteCommand({ TransactItems: effectsOf(tables, order) }));
-      },
-      {
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: tables.idempotency,
-          keyAttr: 'pk',
-          awsSdkV3Client: documents as never,
-        }),
-        config,
-      },
-    );
-    return async (event, context) => {
-      config.registerLambdaContext(context);
-      return processPartialResponse(event, capture, new SqsFifoPartialProcessorAsync(), {
-        context,
-        skipGroupOnError: true,
-      });
+/** The same seeded orders for every contender: each message to one of `groups` customers, numbered per customer. */
+const messagesFor = (n: number, groups: number): QueuedMessage[] => {
+  const random = seededRandom(Number(values.seed) + groups);
+  const seqs = new Map<string, number>();
+  return Array.from({ length: n }, (_, i) => {
+    const customerId = `customer-${Math.floor(random() * groups)}`;
+    const seq = (seqs.get(customerId) ?? 0) + 1;
+    seqs.set(customerId, seq);
+    const order: Order = {
+      orderId: `order-${i}`,
+      customerId,
+      amountCents: 100 + Math.floor(random() * 900),
+      seq,
     };
-  },
+    const sequenceNumber = String(i + 1).padStart(20, '0');
+    return {
+      messageId: `m-${i}`,
+      groupId: customerId,
+      body: JSON.stringify(order),
+      sequenceNumber,
+      sentTimestamp: Date.now(),
+      receiveCount: 0,
+    };
+  });
 };
 
-/** One run: a fresh queue with `n` orders in `groups` groups, consumed until every one is deleted. */
-const run = async (contender: Contender, groups: number, n: number, latencyMs: number) => {
+const run = async (contender: Contender, groups: number, latencyMs: number, n: number): Promise<Row> => {
   const id = `run${++runs}`;
-  const proxy = await startFaultProxy({ target: stack.dynamodb.endpoint, latencyMs });
-  const { dynamodb, operations } = countedDynamoDB(stack, proxy.endpoint);
-  const documents = DynamoDBDocumentClient.from(dynamodb);
-  const tables: Tables = {
-    idempotency: await createTable(dynamodb, `${id}-idempotency`),
-    payments: await createTable(dynamodb, `${id}-payments`),
-    ledger: await createTable(dynamodb, `${id}-ledger`),
-    outbox: await createTable(dynamodb, `${id}-outbox`, true), // the OutboxTable's pk + sk
+  const proxy = await startFaultProxy({ target: dynamodbLocal.endpoint, latencyMs });
+  const client = new DynamoDBClient(localClientConfig(local, proxy.endpoint));
+  const meter = meterCapacity(client);
+  const tables = {
+    idempotency: await createTable(setup, `${id}-idempotency`),
+    payments: await createTable(setup, `${id}-payments`),
   };
-  const name = `${id}-orders.fifo`;
-  const { QueueUrl = '' } = await sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', VisibilityTimeout: '60' } }),
-  );
-  for (let i = 0; i < n; i += 10) {
-    const orders = Array.from(
-      { length: Math.min(10, n - i) },
-      (_, k): Order => ({
-        orderId: `order-${i + k}`,
-        customerId: `customer-${(i + k) % groups}`,
-        amountCents: 100 + ((i + k) % 900),
-        currency: 'EUR',
-      }),
-    );
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl,
-        Entries: orders.map((order, k) => ({
-          Id: String(k),
-          MessageBody: JSON.stringify(order),
-          MessageGroupId: order.customerId,
-          MessageDeduplicationId: order.orderId,
-        })),
-      }),
-    );
-  }
-  operations.length = 0;
-  let deleted = 0;
-  let failed = 0;
-  let batches = 0;
-  const started = performance.now();
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
-  const source = startSqsEventSource({
-    client: sqs,
-    queueUrl: QueueUrl,
-    queueArn: `arn:aws:sqs:${stack.region}:000000000000:${name}`,
-    handler: contender.build(documents, tables),
-    maxConcurrency: 10,
-    timeoutMs: 60_000,
-    onBatch: (report) => {
-      deleted += report.deleted;
-      batches += 1;
-      failed += report.retried;
-      if (deleted >= n) resolveDone();
+  const last = new Map<string, number>();
+  let outOfOrder = 0;
+  const handler = contender.build({
+    documents: DynamoDBDocumentClient.from(client),
+    tables,
+    issued: (order) => {
+      if (order.seq <= (last.get(order.customerId) ?? 0)) outOfOrder += 1;
+      last.set(order.customerId, order.seq);
     },
   });
-  // Bounded: a run that stalls ends after 5 minutes and is reported below as incomplete.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 300_000)))]);
-  clearTimeout(timer);
-  const seconds = (performance.now() - started) / 1000;
-  await source.stop();
-  const requests = operations.length;
-  let effects = 0;
-  for await (const page of paginateScan(
-    { client: documents },
-    { TableName: tables.payments, Select: 'COUNT' },
-  ))
-    effects += page.Count ?? 0;
+  const messages = messagesFor(n, groups);
+  const stats = await deliver({ queue: fifoQueue(messages, SHAPE), handler, concurrency: 10 });
+  const tally = meter.take();
+  const requests = [...proxy.requests.values()].reduce((sum, count) => sum + count, 0);
   await proxy.stop();
-  if (deleted < n || effects !== n)
-    throw new Error(
-      `${contender.name}: ${deleted} of ${n} orders acknowledged, ${effects} effects, ${failed} failures`,
-    );
-  return { messagesPerSec: n / seconds, requestsPerMessage: requests / n, recordsPerBatch: n / batches };
+  let effects = 0;
+  let duplicates = 0;
+  let largestItem = 0;
+  for (const table of Object.values(tables)) {
+    for await (const page of paginateScan({ client: setup }, { TableName: table })) {
+      for (const item of page.Items ?? []) {
+        largestItem = Math.max(largestItem, itemSize(item));
+        if (table !== tables.payments) continue;
+        effects += 1;
+        if (Number(item.captures?.N) !== 1) duplicates += 1;
+      }
+    }
+    await setup.send(new DeleteTableCommand({ TableName: table }));
+  }
+  const sqsRequests = sendRequestsFor(messages) + stats.receiveRequests + stats.deleteRequests;
+  return {
+    latencyMs,
+    groups,
+    contender: contender.id,
+    messagesPerSec: n / stats.seconds,
+    requestsPerMessage: requests / n,
+    writeUnitsPerMessage: tally.write / n,
+    readUnitsPerMessage: tally.read / n,
+    sqsRequestsPerMessage: sqsRequests / n,
+    recordsPerBatch: stats.records / stats.invocations,
+    handlerMsPerMessage: stats.handlerMs / n,
+    cost: costPerMillion({
+      messages: n,
+      writeUnits: tally.write,
+      readUnits: tally.read,
+      sqsRequests,
+      invocations: stats.invocations,
+      handlerMs: stats.handlerMs,
+    }),
+    checks: { missing: n - effects, duplicates, outOfOrder, retried: stats.retried, largestItem },
+    capacity: {
+      checked: tally.checked,
+      agreed: tally.agreed,
+      transactions: tally.transactions,
+      unmodeled: tally.unmodeled,
+    },
+  };
 };
 
-const contenders = [ours(false), ours(true), powertools];
 // Warm DynamoDB Local's JIT and every code path first; those runs are not reported.
-for (const contender of contenders) await run(contender, 10, 100, 0);
+for (const contender of contenders) await run(contender, 10, 0, 100);
 
-type Result = Awaited<ReturnType<typeof run>>;
-type Row = Result & { latencyMs: number; groups: number; contender: string };
-const rows: Row[] = [];
-for (const latencyMs of LATENCIES) {
-  for (const groups of GROUPS) {
-    // Each contender runs twice, in the order A B C C B A, so neither gains from running first or last.
-    const results = new Map<string, Result[]>();
-    for (const contender of [...contenders, ...[...contenders].reverse()]) {
-      const result = await run(contender, groups, N, latencyMs);
-      results.set(contender.name, [...(results.get(contender.name) ?? []), result]);
-    }
-    for (const contender of contenders) {
-      const [a, b] = results.get(contender.name)!;
-      const mean = (key: keyof Result) => (a![key] + b![key]) / 2;
-      rows.push({
-        latencyMs,
-        groups,
-        contender: contender.name,
-        messagesPerSec: mean('messagesPerSec'),
-        requestsPerMessage: mean('requestsPerMessage'),
-        recordsPerBatch: mean('recordsPerBatch'),
-      });
+const runsDone: Row[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const latencyMs of LATENCIES) {
+    for (const groups of GROUPS) {
+      // Who goes first rotates from round to round.
+      const order = contenders.map((_, k) => contenders[(k + round) % contenders.length]!);
+      for (const contender of order) runsDone.push(await run(contender, groups, latencyMs, N));
     }
   }
 }
-await stack.stop();
+await dynamodbLocal.stop();
 
-console.log(
-  `\nOrder pipeline, consumer stage: ${N} orders per run on a FIFO queue, 10 pollers, batches of up to 10, each order's\n` +
-    `payment, ledger entry and outbox entry written exactly once (Node ${process.version}; mean of 2 runs)\n`,
+const rows = summarize(
+  runsDone,
+  contenders.map((c) => c.id),
 );
-console.log(
-  `${'added latency'.padEnd(15)}${'groups'.padEnd(8)}${'contender'.padEnd(30)}${'messages/s'.padStart(11)}${'requests/message'.padStart(18)}${'records/batch'.padStart(15)}${'vs Powertools'.padStart(15)}`,
-);
-for (const row of rows) {
-  const peer = rows.find(
-    (r) => r.latencyMs === row.latencyMs && r.groups === row.groups && r.contender === 'Powertools',
-  )!;
-  console.log(
-    `${`${row.latencyMs} ms`.padEnd(15)}${String(row.groups).padEnd(8)}${row.contender.padEnd(30)}${row.messagesPerSec.toFixed(1).padStart(11)}${row.requestsPerMessage.toFixed(2).padStart(18)}${row.recordsPerBatch.toFixed(1).padStart(15)}${`${(row.messagesPerSec / peer.messagesPerSec).toFixed(2)}×`.padStart(15)}`,
-  );
-}
-console.log(
-  '\nrequests/message counts every DynamoDB request the consumer sent, effects included: reliable-events commits the\n' +
-    'effects with its idempotency record in one transaction; Powertools writes its record, the effects, then completes\n' +
-    'the record. The emulator hands out at most one message per FIFO group per receive, so a batch holds at most\n' +
-    '`groups` records. Reproduce: npm run bench (BENCH_N, BENCH_LATENCY_MS to change).',
-);
+printTable(rows, {
+  messages: N,
+  rounds: ROUNDS,
+  shape: SHAPE,
+  names: new Map(contenders.map((c) => [c.id, c.name])),
+});
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify({ orders: N, node: process.version, rows }, null, 2)}\n`);
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ messages: N, rounds: ROUNDS, shape: SHAPE, node: process.version, rows, runs: runsDone }, null, 2)}\n`,
+  );
   console.log(`figures: ${values.json}`);
 }
