@@ -16,6 +16,7 @@ export class MessageRejectedError extends ReliableEventsError {
 /** One message the producer could not send, and why. */
 export type SendFailure = {
   id: string;
+  /** SQS's error code, or `PrecedingMessageNotSent`: held back because an earlier message of its FIFO ordering key was not sent. */
   code: string;
   reason: string;
   /** True when SQS blamed the request itself (retrying as is cannot succeed). */

@@ -1,11 +1,14 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendTo } from '../collections.ts';
 import { ConfigurationError } from '../errors.ts';
 import { MetricName, queueNameOf } from '../metrics/names.ts';
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { deliver } from './deliver.ts';
 import { SendFailedError, type SendFailure } from './errors.ts';
-import { type OutgoingMessage, type PreparedMessage, prepareMessage, toBatches } from './message.ts';
+import { type OutgoingMessage, type PreparedMessage, prepareMessage } from './message.ts';
+import { batchSender } from './send-batch.ts';
 import type { SequenceCounter } from './sequence-counter.ts';
+import { unorderedRetries } from './unordered-retries.ts';
 
 export type ProducerOptions = {
   queueUrl: string;
@@ -15,7 +18,10 @@ export type ProducerOptions = {
   mode?: 'at-least-once' | 'at-most-once';
   /** Reject the call when any message was not sent (the error lists them). @default true */
   throwOnFailure?: boolean;
-  /** Retry bounds (at-least-once). @default { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 10_000 } */
+  /**
+   * Retry bounds (at-least-once), per message: its attempts, and how long it is retried from its
+   * first try. @default { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 10_000 }
+   */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; maxElapsedMs?: number };
   /** Stamps each message with the next number of its ordering key. */
   sequence?: SequenceCounter;
@@ -42,19 +48,16 @@ export const producerDefaults = {
   retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 10_000 },
 } as const;
 
-// An SDK error SQS blames on the request (invalid parameter, missing queue, access denied) will
-// fail again; throttling and server errors may not.
-const isPermanent = (error: unknown) => {
-  const e = error as { $fault?: string; name?: string };
-  return e.$fault === 'client' && !/Throttl|TooManyRequests|RequestTimeout/i.test(e.name ?? '');
-};
-
 /**
  * A producer that never loses a message silently: it batches up to 10 entries per
  * `SendMessageBatch` within SQS's size limits, retries every entry SQS failed (the call can
  * succeed while entries fail) with exponential backoff and full jitter, and reports — or
  * throws — whatever it finally could not send. On FIFO queues the ordering key becomes the
- * message group and the message id the deduplication id, so a retry is never delivered twice.
+ * message group and the message id the deduplication id, so a retry is never delivered twice;
+ * and a key's messages go one at a time (a call carries up to 10 keys), a later one only once
+ * the one before it was accepted, so a retry never lands behind its successors. When it gives
+ * up on a message, the later messages of its key are reported not sent
+ * (`code: 'PrecedingMessageNotSent'`); other keys are not held back.
  *
  * @example
  * const producer = createProducer({ queueUrl: process.env.ORDERS_QUEUE_URL! });
@@ -86,6 +89,7 @@ export const createProducer = (options: ProducerOptions): Producer => {
   const ownMetrics = options.metrics === undefined;
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics());
   const random = options.random ?? Math.random;
+  const unordered = unorderedRetries(options);
 
   const numbered = async (messages: readonly OutgoingMessage[]) => {
     const sequences = new Map<OutgoingMessage, number>();
@@ -101,6 +105,8 @@ export const createProducer = (options: ProducerOptions): Producer => {
     }
     return sequences;
   };
+
+  const sendBatch = batchSender(client, queueUrl);
 
   const send = async (input: OutgoingMessage | readonly OutgoingMessage[]): Promise<SendResult> => {
     const messages = Array.isArray(input)
@@ -120,76 +126,27 @@ export const createProducer = (options: ProducerOptions): Producer => {
       ids.add(id);
     }
     const sequences = await numbered(messages);
-    let pending: PreparedMessage[] = messages.map((message, i) =>
+    const pending: PreparedMessage[] = messages.map((message, i) =>
       sequences.has(message)
         ? prepareMessage({ ...message, id: unnumbered[i]!.id }, fifo, sequences.get(message))
         : unnumbered[i]!,
     );
     const sequenceOf = new Map(pending.map((p, i) => [p.id, sequences.get(messages[i]!)]));
-    const sent: SendResult['sent'] = [];
-    const failed: SendFailure[] = [];
-    const started = Date.now();
-
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const retryable: PreparedMessage[] = [];
-      const lastErrors = new Map<string, SendFailure>();
-      for (const batch of toBatches(pending)) {
-        try {
-          const response = await client.send(
-            new SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: batch.map((m, i) => ({ Id: String(i), ...m.entry })),
-            }),
-          );
-          for (const ok of response.Successful ?? []) {
-            const message = batch[Number(ok.Id)]!;
-            sent.push({
-              id: message.id,
-              messageId: ok.MessageId ?? '',
-              ...(sequenceOf.get(message.id) === undefined ? {} : { sequence: sequenceOf.get(message.id)! }),
-            });
-          }
-          for (const entry of response.Failed ?? []) {
-            const message = batch[Number(entry.Id)]!;
-            const failure = {
-              id: message.id,
-              code: entry.Code ?? 'Unknown',
-              reason: entry.Message ?? '',
-              senderFault: entry.SenderFault === true,
-            };
-            if (failure.senderFault) failed.push(failure);
-            else {
-              retryable.push(message);
-              lastErrors.set(message.id, failure);
-            }
-          }
-        } catch (error) {
-          const e = error as Error;
-          for (const message of batch) {
-            const failure = {
-              id: message.id,
-              code: e.name,
-              reason: e.message,
-              senderFault: isPermanent(error),
-            };
-            if (failure.senderFault) failed.push(failure);
-            else {
-              retryable.push(message);
-              lastErrors.set(message.id, failure);
-            }
-          }
-        }
-      }
-      const elapsed = Date.now() - started;
-      // Full jitter: a random wait up to the exponential bound, so retrying producers spread out.
-      const delay = random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      if (retryable.length > 0 && (attempt >= maxAttempts || elapsed + delay > retry.maxElapsedMs)) {
-        failed.push(...retryable.map((m) => lastErrors.get(m.id)!));
-        break;
-      }
-      pending = retryable;
-      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    }
+    const delivered = await deliver(pending, {
+      sendBatch,
+      // FIFO: a lane per ordering key (SQS keeps order per message group); standard queues keep
+      // no order, so each message goes on its own.
+      laneOf: (message) => (fifo && !unordered ? message.entry.MessageGroupId : undefined),
+      maxAttempts,
+      retry,
+      random,
+    });
+    const sent: SendResult['sent'] = delivered.sent.map(({ message, messageId }) => ({
+      id: message.id,
+      messageId,
+      ...(sequenceOf.get(message.id) === undefined ? {} : { sequence: sequenceOf.get(message.id)! }),
+    }));
+    const { failed } = delivered;
 
     if (metrics) {
       if (sent.length > 0) metrics.count(MetricName.MessagesSent, queue, sent.length);

@@ -49,10 +49,11 @@ const producer = (extra: Partial<Parameters<typeof createProducer>[0]> = {}) =>
     random: () => 0,
     ...extra,
   });
+// One ordering key each: a FIFO call carries at most one message per key (see ordering.test.ts).
 const tenOrders = () =>
   Array.from({ length: 10 }, (_, i) => ({
     id: `order-${i}`,
-    orderingKey: `customer-${i % 3}`,
+    orderingKey: `customer-${i}`,
     body: `b${i}`,
   }));
 const entriesOf = (call: number) =>
@@ -67,8 +68,8 @@ describe('createProducer', () => {
     expect(entriesOf(0)).toHaveLength(10);
     expect(entriesOf(1).map((e) => [e.MessageBody, e.MessageDeduplicationId, e.MessageGroupId])).toEqual([
       ['b2', 'order-2', 'customer-2'],
-      ['b5', 'order-5', 'customer-2'],
-      ['b7', 'order-7', 'customer-1'],
+      ['b5', 'order-5', 'customer-5'],
+      ['b7', 'order-7', 'customer-7'],
     ]);
     expect(result.failed).toEqual([]);
     expect(result.sent.map((s) => s.id).sort()).toEqual(
@@ -158,20 +159,29 @@ describe('createProducer', () => {
     } finally {
       globalThis.setTimeout = realSetTimeout;
     }
-    expect(waits).toEqual([50, 100, 150, 150]);
+    // Each wait is the jittered bound less the few milliseconds spent since it was drawn.
+    expect(waits).toHaveLength(4);
+    for (const [i, bound] of [50, 100, 150, 150].entries()) {
+      expect(waits[i]).toBeGreaterThan(bound - 5);
+      expect(waits[i]).toBeLessThanOrEqual(bound);
+    }
   });
 
   it('splits into batches of at most 10 entries and 1 MiB', async () => {
     acceptAll();
     const big = 'x'.repeat(300_000);
     await producer().send(
-      Array.from({ length: 5 }, (_, i) => ({ id: `big-${i}`, orderingKey: 'k', body: big })),
+      Array.from({ length: 5 }, (_, i) => ({ id: `big-${i}`, orderingKey: `k${i}`, body: big })),
     );
     await producer().send(
-      Array.from({ length: 25 }, (_, i) => ({ id: `small-${i}`, orderingKey: 'k', body: 's' })),
+      Array.from({ length: 25 }, (_, i) => ({ id: `small-${i}`, orderingKey: `k${i}`, body: 's' })),
+    );
+    // A standard queue keeps no order, so one key's messages share calls.
+    await producer({ queueUrl: STANDARD_URL }).send(
+      Array.from({ length: 12 }, (_, i) => ({ id: `std-${i}`, orderingKey: 'k', body: 's' })),
     );
     expect(sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries?.length)).toEqual([
-      3, 2, 10, 10, 5,
+      3, 2, 10, 10, 5, 10, 2,
     ]);
   });
 
