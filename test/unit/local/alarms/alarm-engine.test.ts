@@ -2,25 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../../lib/errors.ts';
 import { createAlarmEngine } from '../../../../lib/local/alarms/alarm-engine.ts';
 import { parseAlarmRule } from '../../../../lib/local/alarms/alarm-rule.ts';
-import type { MetricAlarm, TemplateAlarms, TreatMissingData } from '../../../../lib/local/alarms/types.ts';
+import type { TemplateAlarms, TreatMissingData } from '../../../../lib/local/alarms/types.ts';
+import { metricAlarm } from './metric-alarm-fixture.ts';
 
 const T0 = 1_700_000_000_000;
 const metric = { namespace: 'App', metricName: 'DeadLettered', dimensions: { Queue: 'orders' } };
-const alarm = (name: string, overrides: Partial<MetricAlarm> = {}): MetricAlarm => ({
-  kind: 'metric',
-  logicalId: name,
-  name,
-  arn: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${name}`,
-  metric,
-  statistic: 'Sum',
-  periodSeconds: 60,
-  evaluationPeriods: 1,
-  datapointsToAlarm: 1,
-  threshold: 1,
-  comparison: 'GreaterThanOrEqualToThreshold',
-  treatMissingData: 'notBreaching',
-  ...overrides,
-});
+const alarm = metricAlarm;
 const engineOf = (alarms: Partial<TemplateAlarms>, periodScale = 60) => {
   let now = T0;
   const engine = createAlarmEngine({

@@ -3,22 +3,10 @@ import type { MetricAlarm } from '../../../../lib/local/alarms/types.ts';
 import { createAlarmEvaluator, MetricDocumentError } from '../../../../lib/local/index.ts';
 import { createReliabilityMetrics, MetricName } from '../../../../lib/metrics/index.ts';
 import type { EmfDocument } from '../../../../lib/metrics/sinks.ts';
+import { metricAlarm } from './metric-alarm-fixture.ts';
 
 const T0 = 1_700_000_000_000;
-const alarm = (name: string, metric: MetricAlarm['metric']): MetricAlarm => ({
-  kind: 'metric',
-  logicalId: name,
-  name,
-  arn: name,
-  metric,
-  statistic: 'Sum',
-  periodSeconds: 60,
-  evaluationPeriods: 1,
-  datapointsToAlarm: 1,
-  threshold: 1,
-  comparison: 'GreaterThanOrEqualToThreshold',
-  treatMissingData: 'notBreaching',
-});
+const alarm = (name: string, metric: MetricAlarm['metric']) => metricAlarm(name, { metric });
 const reliability = (metricName: string) => ({
   namespace: 'ReliableEvents',
   metricName,

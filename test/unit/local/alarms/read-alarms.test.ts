@@ -6,6 +6,7 @@ import { readAlarms } from '../../../../lib/local/alarms/read-alarms.ts';
 import { readAssembly, type StackTemplate } from '../../../../lib/local/index.ts';
 import type { LocalValue } from '../../../../lib/local/template.ts';
 import { scratchDir } from '../../../support/scratch.ts';
+import { metricAlarm } from './metric-alarm-fixture.ts';
 
 const localQueue = (id: string): LocalValue => ({
   ref: `http://127.0.0.1/000000000000/local-${id}`,
@@ -36,21 +37,17 @@ describe('readAlarms on the example app', () => {
       id.startsWith('OrdersQueue'),
     );
     const deadLettered = metricAlarms.find((a) => a.logicalId.startsWith('ReliabilityDeadLettered0'));
-    expect(deadLettered).toMatchObject({
-      name: `${stack.stackName}-${deadLettered?.logicalId}`,
-      metric: {
-        namespace: 'ReliableEvents',
-        metricName: 'MessagesDeadLettered',
-        dimensions: { Queue: `local-${ordersQueue}`, Service: 'CapturePayment' },
-      },
-      statistic: 'Sum',
-      periodSeconds: 60,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      threshold: 1,
-      comparison: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'notBreaching',
-    });
+    expect(deadLettered).toEqual(
+      metricAlarm(`${stack.stackName}-${deadLettered?.logicalId}`, {
+        logicalId: deadLettered?.logicalId as string,
+        description: deadLettered?.description as string,
+        metric: {
+          namespace: 'ReliableEvents',
+          metricName: 'MessagesDeadLettered',
+          dimensions: { Queue: `local-${ordersQueue}`, Service: 'CapturePayment' },
+        },
+      }),
+    );
     const oldest = metricAlarms.find((a) => a.logicalId.startsWith('ReliabilityOldestMessage0'));
     expect(oldest?.metric).toEqual({
       namespace: 'AWS/SQS',
