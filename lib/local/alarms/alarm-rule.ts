@@ -1,8 +1,5 @@
-import { ReliableEventsError } from '../../errors.ts';
+import { AlarmRuleSyntaxError } from './errors.ts';
 import type { AlarmRule, AlarmState } from './types.ts';
-
-/** A composite alarm's `AlarmRule` that is not valid rule syntax. */
-export class AlarmRuleSyntaxError extends ReliableEventsError {}
 
 const TOKEN =
   /\s*(?:(\()|(\))|"([^"]*)"|(ALARM|OK|INSUFFICIENT_DATA)\s*\(\s*(?:"([^"]*)"|([^)\s"]+))\s*\)|([A-Za-z_]+))/y;

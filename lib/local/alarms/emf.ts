@@ -1,16 +1,5 @@
-import { ReliableEventsError } from '../../errors.ts';
+import { MetricDocumentError } from './errors.ts';
 import type { MetricId, MetricSample } from './types.ts';
-
-/** A document that claims to be Embedded Metric Format (it has `_aws`) but breaks the specification. */
-export class MetricDocumentError extends ReliableEventsError {
-  /** What is wrong, one entry per problem. */
-  readonly problems: readonly string[];
-
-  constructor(problems: string[]) {
-    super(`Not a valid EMF document: ${problems.join('; ')}`);
-    this.problems = problems;
-  }
-}
 
 type Directive = { Namespace?: unknown; Dimensions?: unknown; Metrics?: unknown };
 

@@ -5,12 +5,13 @@ export {
   type AlarmsReport,
   createAlarmEvaluator,
 } from './alarm-evaluator.ts';
-export { AlarmRuleSyntaxError, parseAlarmRule } from './alarm-rule.ts';
-export { datapointsOfEmf, datapointsOfLogLine, MetricDocumentError } from './emf.ts';
+export { parseAlarmRule } from './alarm-rule.ts';
+export { datapointsOfEmf, datapointsOfLogLine } from './emf.ts';
+export { AlarmRuleSyntaxError, MetricDocumentError, SqsMetricsError } from './errors.ts';
 export { evaluateDatapoints } from './evaluate-metric-alarm.ts';
 export { localValuesOf } from './local-values.ts';
 export { mergeAlarms, type ReadAlarmsOptions, readAlarms } from './read-alarms.ts';
-export { SQS_METRICS, SqsMetricsError, sqsMetricsSampler } from './sqs-metrics.ts';
+export { SQS_METRICS, sqsMetricsSampler } from './sqs-metrics.ts';
 export type {
   AlarmState,
   AlarmTransition,

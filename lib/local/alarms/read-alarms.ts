@@ -1,5 +1,7 @@
-import { type LocalValue, resolve, type StackTemplate, UnresolvableError } from '../template.ts';
-import { AlarmRuleSyntaxError, membersOf, parseAlarmRule } from './alarm-rule.ts';
+import { UnresolvableError } from '../errors.ts';
+import { type LocalValue, resolve, type StackTemplate } from '../template.ts';
+import { membersOf, parseAlarmRule } from './alarm-rule.ts';
+import { AlarmRuleSyntaxError } from './errors.ts';
 import { isSupportedStatistic } from './statistics.ts';
 import type {
   AlarmRule,

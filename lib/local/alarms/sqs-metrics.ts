@@ -1,8 +1,5 @@
-import { ReliableEventsError } from '../../errors.ts';
+import { SqsMetricsError } from './errors.ts';
 import type { MetricId, MetricSample } from './types.ts';
-
-/** The local SQS emulator did not answer a metrics sample. */
-export class SqsMetricsError extends ReliableEventsError {}
 
 /** The `AWS/SQS` metrics sampled from the local emulator, by their CloudWatch names. */
 export const SQS_METRICS = [

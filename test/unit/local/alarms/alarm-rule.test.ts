@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AlarmRuleSyntaxError,
-  membersOf,
-  parseAlarmRule,
-  ruleHolds,
-} from '../../../../lib/local/alarms/alarm-rule.ts';
+import { membersOf, parseAlarmRule, ruleHolds } from '../../../../lib/local/alarms/alarm-rule.ts';
+import { AlarmRuleSyntaxError } from '../../../../lib/local/alarms/errors.ts';
 import type { AlarmState } from '../../../../lib/local/alarms/types.ts';
 
 const holds = (rule: string, states: Record<string, AlarmState>) =>
