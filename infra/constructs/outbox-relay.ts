@@ -4,7 +4,8 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { OutboxTable } from './outbox-table.ts';
-import { ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
+import { propChecks } from './prop-checks.ts';
+import { checkFunctionProps, ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
 import type { ReliableQueue } from './reliable-queue.ts';
 
 export type OutboxRelayProps = Omit<ReliableFunctionProps, 'serviceName'> & {
@@ -33,6 +34,16 @@ export class OutboxRelay extends Construct {
 
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
     super(scope, id);
+    const owner = `OutboxRelay ${id}`;
+    checkFunctionProps(owner, props);
+    const check = propChecks(owner);
+    if (typeof props.outbox?.table?.grant !== 'function')
+      check.must('outbox', 'an OutboxTable', props.outbox);
+    if (typeof props.queue?.queue?.queueUrl !== 'string') check.must('queue', 'a ReliableQueue', props.queue);
+    if (props.serviceName !== undefined) check.string('serviceName', props.serviceName);
+    // MaximumRetryAttempts of a stream mapping: -1 (until the record expires) to 10000.
+    // https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+    if (props.retryAttempts !== undefined) check.integer('retryAttempts', props.retryAttempts, -1, 10_000);
     this.queue = props.queue;
     this.serviceName = props.serviceName ?? id;
     const relay = new ReliableFunction(this, 'Handler', {

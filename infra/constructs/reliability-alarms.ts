@@ -7,6 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MetricDimension, MetricName, RELIABILITY_NAMESPACE } from '../../lib/metrics/names.ts';
+import { propChecks } from './prop-checks.ts';
 import type { ReliableQueue } from './reliable-queue.ts';
 
 /** A consumer or producer, as the reliability metrics identify it: its `Service` and the queue. */
@@ -38,6 +39,30 @@ type AlarmDefinition = {
 
 const ONE_MINUTE = Duration.minutes(1);
 
+const checkAlarmsProps = (owner: string, props: ReliabilityAlarmsProps): void => {
+  const check = propChecks(owner);
+  const pipes = (prop: 'consumers' | 'producers', list: unknown, needsFunction: boolean) => {
+    if (!Array.isArray(list))
+      return check.must(prop, 'an array of ReliableConsumer (or { serviceName, queue, fn })', list);
+    list.forEach((pipe: Partial<MonitoredPipe & { fn: lambda.IFunction }>, i) => {
+      check.string(`${prop}[${i}].serviceName`, pipe?.serviceName);
+      if (typeof pipe.queue?.queue?.queueName !== 'string')
+        check.must(`${prop}[${i}].queue`, 'a ReliableQueue', pipe.queue);
+      if ((needsFunction || pipe.fn !== undefined) && typeof pipe.fn?.metricErrors !== 'function')
+        check.must(`${prop}[${i}].fn`, 'a Lambda function (lambda.IFunction)', pipe.fn);
+    });
+  };
+  pipes('consumers', props.consumers, true);
+  if (props.producers !== undefined) pipes('producers', props.producers, false);
+  // A composite alarm needs at least one member (CloudFormation rejects an empty AlarmRule).
+  if (props.consumers.length === 0 && (props.producers ?? []).length === 0)
+    check.fail(
+      'consumers is empty and there are no producers: pass the ReliableConsumer (or OutboxRelay as a producer) to watch.',
+    );
+  if (props.maxMessageAge !== undefined)
+    check.duration('maxMessageAge', props.maxMessageAge, 60, 14 * 24 * 3600);
+};
+
 /**
  * The alarms that need a human — a message in a DLQ, a message lost, a send that failed, a
  * queue falling behind, a function failing or throttled — each notifying an SNS topic on
@@ -56,6 +81,7 @@ export class ReliabilityAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ReliabilityAlarmsProps) {
     super(scope, id);
+    checkAlarmsProps(`ReliabilityAlarms ${id}`, props);
     const namespace = props.namespace ?? RELIABILITY_NAMESPACE;
     const maxAge = props.maxMessageAge ?? Duration.minutes(5);
     const producers = props.producers ?? [];

@@ -2,8 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { ConfigurationError } from '../../lib/errors.ts';
-import { ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
+import { propChecks } from './prop-checks.ts';
+import { checkFunctionProps, ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
 import type { ReliableQueue } from './reliable-queue.ts';
 
 /** A table the handler uses, and what it may do there. */
@@ -49,6 +49,51 @@ const WRITE_ACTIONS = [
 ];
 
 const seconds = (duration: Duration) => (Token.isUnresolved(duration) ? undefined : duration.toSeconds());
+const isReliableQueue = (queue: unknown): queue is ReliableQueue =>
+  typeof (queue as ReliableQueue | undefined)?.queue?.queueArn === 'string' &&
+  typeof (queue as ReliableQueue).deadLetterQueue?.queueArn === 'string';
+
+/** Lambda's and SQS's rules for the function and its event source mapping, checked at synth. */
+const checkConsumerProps = (owner: string, props: ReliableConsumerProps): void => {
+  checkFunctionProps(owner, props);
+  const check = propChecks(owner);
+  const { queue } = props;
+  if (!isReliableQueue(queue)) check.must('queue', 'a ReliableQueue', queue);
+  if (props.serviceName !== undefined) check.string('serviceName', props.serviceName);
+  if (props.idempotencyTable !== undefined) check.table('idempotencyTable', props.idempotencyTable);
+  for (const [name, grant] of Object.entries(props.tables ?? {})) {
+    check.table(`tables.${name}.table`, grant?.table);
+    if (!['read', 'write', 'read-write'].includes(grant.access))
+      check.must(`tables.${name}.access`, "'read', 'write' or 'read-write'", grant.access);
+  }
+  const batchSize = props.batchSize ?? 10;
+  const timeout = props.timeout ?? Duration.seconds(30);
+  const [visibility, functionTimeout] = [seconds(queue.visibilityTimeout), seconds(timeout)];
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html recommends a visibility
+  // timeout of at least six times the function timeout, so retries of a throttled batch do not overlap.
+  if (visibility !== undefined && functionTimeout !== undefined && visibility < 6 * functionTimeout) {
+    check.fail(
+      `the queue's visibility timeout (${visibility} s) is less than 6 × the function timeout (${functionTimeout} s). ` +
+        `Set visibilityTimeout: Duration.seconds(${6 * functionTimeout}) or more on the ReliableQueue, or shorten the function timeout.`,
+    );
+  }
+  if (queue.fifo && props.maxBatchingWindow) {
+    check.fail(
+      'FIFO queues do not support a batching window (maxBatchingWindow); remove it, or use a standard queue.',
+    );
+  }
+  // MaximumBatchingWindowInSeconds: 0 to 300 (CreateEventSourceMapping in the Lambda API reference).
+  if (props.maxBatchingWindow !== undefined)
+    check.duration('maxBatchingWindow', props.maxBatchingWindow, 0, 300, " (Lambda's limit)");
+  check.integer('batchSize', batchSize, 1, queue.fifo ? 10 : 10_000, queue.fifo ? ' on a FIFO queue' : '');
+  if (!queue.fifo && batchSize > 10 && !props.maxBatchingWindow) {
+    check.fail(`a batchSize over 10 (${batchSize}) needs a maxBatchingWindow of at least 1 second.`);
+  }
+  if (props.maxConcurrency !== undefined) check.integer('maxConcurrency', props.maxConcurrency, 2, 1000);
+  if (queue.deadLetterQueue.fifo !== queue.fifo) {
+    check.fail(`a ${queue.fifo ? 'FIFO' : 'standard'} queue needs a dead-letter queue of the same type.`);
+  }
+};
 
 /**
  * A Lambda function consuming a `ReliableQueue` with partial batch responses, least-privilege
@@ -71,43 +116,10 @@ export class ReliableConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: ReliableConsumerProps) {
     super(scope, id);
+    checkConsumerProps(`ReliableConsumer ${id}`, props);
     const { queue } = props;
     const batchSize = props.batchSize ?? 10;
-    const fail = (message: string): never => {
-      throw new ConfigurationError(`ReliableConsumer ${id}: ${message}`);
-    };
     const timeout = props.timeout ?? Duration.seconds(30);
-    const [visibility, functionTimeout] = [seconds(queue.visibilityTimeout), seconds(timeout)];
-    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html recommends a visibility
-    // timeout of at least six times the function timeout, so retries of a throttled batch do not overlap.
-    if (visibility !== undefined && functionTimeout !== undefined && visibility < 6 * functionTimeout) {
-      fail(
-        `the queue's visibility timeout (${visibility} s) is less than 6 × the function timeout (${functionTimeout} s). ` +
-          `Set visibilityTimeout: Duration.seconds(${6 * functionTimeout}) or more on the ReliableQueue, or shorten the function timeout.`,
-      );
-    }
-    if (queue.fifo && props.maxBatchingWindow) {
-      fail(
-        'FIFO queues do not support a batching window (maxBatchingWindow); remove it, or use a standard queue.',
-      );
-    }
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > (queue.fifo ? 10 : 10_000)) {
-      fail(
-        `batchSize must be an integer from 1 to ${queue.fifo ? '10 on a FIFO queue' : '10000'}, received ${batchSize}.`,
-      );
-    }
-    if (!queue.fifo && batchSize > 10 && !props.maxBatchingWindow) {
-      fail(`a batchSize over 10 (${batchSize}) needs a maxBatchingWindow of at least 1 second.`);
-    }
-    if (
-      props.maxConcurrency !== undefined &&
-      (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 2 || props.maxConcurrency > 1000)
-    ) {
-      fail(`maxConcurrency must be an integer from 2 to 1000, received ${props.maxConcurrency}.`);
-    }
-    if (queue.deadLetterQueue.fifo !== queue.fifo) {
-      fail(`a ${queue.fifo ? 'FIFO' : 'standard'} queue needs a dead-letter queue of the same type.`);
-    }
 
     this.queue = queue;
     this.serviceName = props.serviceName ?? id;

@@ -1,7 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createIdempotencyEngine } from './engine.ts';
-import type { IdempotencySession } from './session.ts';
+import { createIdempotencyEngine, type IdempotencySession } from './engine.ts';
 import type { IdempotencyOptions, IdempotentContext } from './types.ts';
 
 /** The Lambda context as the handler sees it behind the `idempotency` middleware. */

@@ -1,5 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { loadSqsSdk } from '../sqs-sdk.ts';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EntryOutcome } from './deliver.ts';
 import type { PreparedMessage } from './message.ts';
 
@@ -16,11 +15,10 @@ const isPermanent = (error: unknown) => {
  * fails every entry with its error.
  */
 export const batchSender =
-  (client: () => Promise<SQSClient>, queueUrl: string) =>
+  (client: SQSClient, queueUrl: string) =>
   async (batch: readonly PreparedMessage[]): Promise<EntryOutcome[]> => {
     try {
-      const { SendMessageBatchCommand } = await loadSqsSdk();
-      const response = await (await client()).send(
+      const response = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: batch.map((m, i) => ({ Id: String(i), ...m.entry })),

@@ -55,13 +55,7 @@ describe('ReliableConsumer', () => {
       Timeout: 30,
     });
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-      [
-        'DEAD_LETTER_QUEUE_URL',
-        'IDEMPOTENCY_TABLE',
-        'NODE_OPTIONS',
-        'PAYMENTS_TABLE',
-        'POWERTOOLS_SERVICE_NAME',
-      ].sort(),
+      ['DEAD_LETTER_QUEUE_URL', 'IDEMPOTENCY_TABLE', 'PAYMENTS_TABLE', 'POWERTOOLS_SERVICE_NAME'].sort(),
     );
     expect(fn.Metadata[HANDLER_METADATA]).toEqual({
       entry: 'test/infra/fixtures/handler.ts',
