@@ -42,3 +42,21 @@ export class SendFailedError extends ReliableEventsError {
     this.sent = sent;
   }
 }
+
+/** The sequence counter could not number a key's messages (it keeps conflicting, or DynamoDB left reads undone). Nothing was sent; retry the call. */
+export class SequenceCounterError extends ReliableEventsError {
+  static override readonly errorName: string = 'SequenceCounterError';
+
+  override readonly retryable = true;
+  readonly orderingKey: string;
+
+  constructor(orderingKey: string, reason: string, cause?: unknown) {
+    super(
+      `Could not number the messages of ordering key ${orderingKey}: ${reason}. Nothing was sent; retry.`,
+      {
+        cause,
+      },
+    );
+    this.orderingKey = orderingKey;
+  }
+}

@@ -91,18 +91,26 @@ export const createProducer = (options: ProducerOptions): Producer => {
   const random = options.random ?? Math.random;
   const unordered = unorderedRetries(options);
 
-  const numbered = async (messages: readonly OutgoingMessage[]) => {
+  const numbered = async (messages: readonly { message: OutgoingMessage; id: string }[]) => {
     const sequences = new Map<OutgoingMessage, number>();
-    if (!options.sequence) return sequences;
-    const byKey = new Map<string, OutgoingMessage[]>();
-    for (const message of messages) {
-      if (message.sequence !== undefined) sequences.set(message, message.sequence);
-      else appendTo(byKey, message.orderingKey ?? '', message);
+    const counter = options.sequence;
+    if (!counter) return sequences;
+    const byKey = new Map<string, { message: OutgoingMessage; id: string }[]>();
+    for (const entry of messages) {
+      if (entry.message.sequence !== undefined) sequences.set(entry.message, entry.message.sequence);
+      else appendTo(byKey, entry.message.orderingKey ?? '', entry);
     }
-    for (const [key, group] of byKey) {
-      const first = await options.sequence.reserve(key, group.length);
-      for (const [i, message] of group.entries()) sequences.set(message, first + i);
-    }
+    // A number belongs to the message id: a resend of the same id (a relay retried after a
+    // crash, a caller retrying a SendFailedError) gets the number it had, so no gap opens.
+    await Promise.all(
+      [...byKey].map(async ([key, group]) => {
+        const numbers = await counter.assign(
+          key,
+          group.map(({ id }) => id),
+        );
+        for (const [i, { message }] of group.entries()) sequences.set(message, numbers[i]!);
+      }),
+    );
     return sequences;
   };
 
@@ -125,7 +133,7 @@ export const createProducer = (options: ProducerOptions): Producer => {
         );
       ids.add(id);
     }
-    const sequences = await numbered(messages);
+    const sequences = await numbered(messages.map((message, i) => ({ message, id: unnumbered[i]!.id })));
     const pending: PreparedMessage[] = messages.map((message, i) =>
       sequences.has(message)
         ? prepareMessage({ ...message, id: unnumbered[i]!.id }, fifo, sequences.get(message))

@@ -1,59 +1,17 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { startDynamoDBStreamSource } from '../../../lib/local/dynamodb-stream-source.ts';
-import { localClientConfig } from '../../../lib/local/index.ts';
 import { createProducer, outbox, outboxRelay } from '../../../lib/producer/index.ts';
-import { createFifoQueue, createTable, localClients, uniqueName } from '../../support/local.ts';
+import { createFifoQueue, createTable, localClients } from '../../support/local.ts';
 import { captureLogger } from '../../support/sqs-events.ts';
+import { createOutboxTable, receiveAll, relayStream } from './outbox-support.ts';
 
 const { stack, dynamodb, documents, sqs } = localClients();
-
-const createOutboxTable = async () => {
-  const TableName = uniqueName('outbox');
-  const { TableDescription } = await dynamodb.send(
-    new CreateTableCommand({
-      TableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
-  return { TableName, streamArn: TableDescription?.LatestStreamArn ?? '' };
-};
-
-const drain = async (queueUrl: string, expected: number) => {
-  const bodies: string[] = [];
-  for (let attempt = 0; attempt < 40 && bodies.length < expected; attempt++) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    for (const message of Messages) {
-      bodies.push(message.Body ?? '');
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
-  // One more read: a duplicate would arrive now.
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-  );
-  return [...bodies, ...Messages.map((m) => m.Body ?? '')];
-};
 
 describe('transactional outbox on DynamoDB Local', () => {
   it('commits the business write and the outbox entry together, and the relay delivers each once despite a crash', async () => {
     const orders = await createTable(dynamodb, 'orders');
-    const { TableName: outboxTable, streamArn } = await createOutboxTable();
+    const { TableName: outboxTable, streamArn } = await createOutboxTable(dynamodb);
     const queueUrl = await createFifoQueue(sqs, 'order-events');
     const box = outbox({ tableName: outboxTable });
 
@@ -94,15 +52,9 @@ describe('transactional outbox on DynamoDB Local', () => {
       }
       return response;
     };
-    const streams = new DynamoDBStreamsClient(localClientConfig(stack, stack.dynamodb.endpoint));
-    const source = startDynamoDBStreamSource({
-      client: streams,
-      streamArn,
-      handler: crashingRelay,
-      idleMs: 50,
-    });
+    const source = relayStream(stack, streamArn, crashingRelay);
     try {
-      const bodies = await drain(queueUrl, 3);
+      const bodies = (await receiveAll(sqs, queueUrl, 3)).map((m) => m.Body ?? '');
       expect(crashed).toBe(true);
       expect(bodies.map((b) => JSON.parse(b).orderId).sort()).toEqual(['o1', 'o2', 'o3']);
     } finally {
@@ -115,7 +67,7 @@ describe('transactional outbox on DynamoDB Local', () => {
   });
 
   it('refuses a second outbox entry with the same id', async () => {
-    const { TableName } = await createOutboxTable();
+    const { TableName } = await createOutboxTable(dynamodb);
     const write = outbox({ tableName: TableName }).write({ id: 'evt-1', orderingKey: 'k', body: 'x' });
     await documents.send(new PutCommand(write.Put));
     await expect(documents.send(new PutCommand(write.Put))).rejects.toThrow(/conditional/i);

@@ -31,6 +31,7 @@ const EXPORTS: Record<string, string[]> = {
     'RELIABILITY_NAMESPACE',
     'ReliableEventsError',
     'SendFailedError',
+    'SequenceCounterError',
     'SequenceGapError',
     'TIMINGS',
     'createIdempotencyEngine',

@@ -1,0 +1,73 @@
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { startDynamoDBStreamSource } from '../../../lib/local/dynamodb-stream-source.ts';
+import { localClientConfig } from '../../../lib/local/index.ts';
+import type { LocalEndpoints } from '../../support/global-setup.ts';
+import { uniqueName } from '../../support/local.ts';
+
+/** An outbox table (`pk`, `sk`) with a stream of new images; returns its name and stream. */
+export const createOutboxTable = async (dynamodb: DynamoDBClient) => {
+  const TableName = uniqueName('outbox');
+  const { TableDescription } = await dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    }),
+  );
+  return { TableName, streamArn: TableDescription?.LatestStreamArn ?? '' };
+};
+
+/** Runs `handler` on the table's stream as Lambda would; `stop()` when done. */
+export const relayStream = (
+  stack: LocalEndpoints,
+  streamArn: string,
+  handler: (event: DynamoDBStreamEvent) => Promise<unknown>,
+) =>
+  startDynamoDBStreamSource({
+    client: new DynamoDBStreamsClient(localClientConfig(stack, stack.dynamodb.endpoint)),
+    streamArn,
+    handler: handler as never,
+    idleMs: 50,
+  });
+
+/**
+ * Receives and deletes messages until `expected` have arrived (bounded in reads), then reads
+ * once more so a duplicate would show.
+ */
+export const receiveAll = async (sqs: SQSClient, queueUrl: string, expected: number) => {
+  const received: Message[] = [];
+  const receive = () =>
+    sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+  for (let attempt = 0; attempt < 40 && received.length < expected; attempt++) {
+    const { Messages = [] } = await receive();
+    for (const message of Messages) {
+      received.push(message);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+  const { Messages = [] } = await receive();
+  return [...received, ...Messages];
+};
