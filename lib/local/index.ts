@@ -1,5 +1,19 @@
 export { HANDLER_METADATA } from '../handler-metadata.ts';
 export {
+  type AlarmEvaluator,
+  type AlarmEvaluatorOptions,
+  type AlarmReport,
+  type AlarmState,
+  type AlarmsReport,
+  type AlarmTransition,
+  createAlarmEvaluator,
+  localValuesOf,
+  MetricDocumentError,
+  mergeAlarms,
+  readAlarms,
+  type TemplateAlarms,
+} from './alarms/index.ts';
+export {
   type DeployLocalOptions,
   deployLocal,
   type LocalDeployment,

@@ -1,0 +1,126 @@
+import type { EmfDocument } from '../../metrics/sinks.ts';
+import { type AlarmReport, createAlarmEngine } from './alarm-engine.ts';
+import { missingSourceOf } from './coverage.ts';
+import { datapointsOfEmf, datapointsOfLogLine } from './emf.ts';
+import { sqsMetricsSampler } from './sqs-metrics.ts';
+import type { AlarmTransition, MetricId, MetricSample, TemplateAlarms } from './types.ts';
+
+export type AlarmEvaluatorOptions = {
+  /** What `readAlarms` found in the template(s); merge several stacks' with `mergeAlarms`. */
+  alarms: TemplateAlarms;
+  /** Shortens every period: one lasts `Period / periodScale` seconds locally (60: a 60 s period in 1 s). @default 1 */
+  periodScale?: number;
+  /** Samples the `AWS/SQS` metrics of these local queues from the emulator. @default no SQS metrics */
+  sqs?: { endpoint: string; queues: readonly string[] };
+  /** Other metrics the caller feeds through `put()` (e.g. `AWS/Lambda` Errors from the runtime). @default none */
+  fedMetrics?: (metric: MetricId) => boolean;
+  /** Called on every state change, as it happens (for a live display). */
+  onTransition?: (transition: AlarmTransition) => void;
+  /** How often `start()` samples SQS and evaluates, in ms. @default a quarter of the shortest local period, 100 to 15 000 */
+  intervalMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+};
+
+/** The alarms at the end of a run: each with its state and transitions, and what went wrong sampling. */
+export type AlarmsReport = { alarms: AlarmReport[]; problems: string[] };
+
+/**
+ * Evaluates a template's alarms while an app runs locally, from the same definitions that deploy
+ * (threshold, comparison, statistic, evaluation periods, datapoints to alarm, missing data), on a
+ * clock the caller may shorten. The functions' EMF output comes in through `putEmf` (a metrics
+ * sink) or `putLogLine`; `start()` samples the SQS queues and evaluates on a timer; `stop()`
+ * evaluates one last time and returns every alarm with its transitions. Alarms nothing local
+ * can feed (an `AWS/Lambda` metric, metric math…) are in the report with `evaluated: false`.
+ *
+ * @example
+ * const evaluator = createAlarmEvaluator({
+ *   alarms: readAlarms(stack, { values: localValuesOf(deployment) }),
+ *   periodScale: 60,
+ *   sqs: { endpoint: local.sqs.endpoint, queues: deployment.queues.map((q) => q.name) },
+ *   onTransition: (t) => console.log(`${t.alarm}: ${t.from} -> ${t.to} (${t.reason})`),
+ * });
+ * evaluator.start();
+ * // … run the app, passing evaluator.putEmf as the runtime's metrics sink …
+ * const { alarms } = await evaluator.stop();
+ */
+export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
+  const sqsQueues = options.sqs?.queues;
+  const engine = createAlarmEngine({
+    alarms: options.alarms,
+    ...(options.periodScale === undefined ? {} : { periodScale: options.periodScale }),
+    ...(options.onTransition ? { onTransition: options.onTransition } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    missingSource: (alarm) =>
+      missingSourceOf(alarm, {
+        ...(sqsQueues ? { sqsQueues } : {}),
+        ...(options.fedMetrics ? { fedMetrics: options.fedMetrics } : {}),
+      }),
+  });
+  const now = options.now ?? Date.now;
+  const problems = new Set<string>();
+  const ages = engine.watchedQueueAges();
+  const sample = options.sqs
+    ? sqsMetricsSampler({ endpoint: options.sqs.endpoint, queues: options.sqs.queues, ageOf: ages })
+    : undefined;
+  const scale = options.periodScale ?? 1;
+  const shortest = Math.min(
+    ...options.alarms.metricAlarms.map((a) => (a.periodSeconds * 1000) / scale),
+    60_000,
+  );
+  const intervalMs = options.intervalMs ?? Math.min(15_000, Math.max(100, shortest / 4));
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  /** Samples SQS (when configured) and evaluates every period that has ended. */
+  const evaluate = async (): Promise<void> => {
+    if (sample) {
+      try {
+        for (const p of await sample(now())) engine.put(p.metric, p.sample);
+      } catch (error) {
+        problems.add(error instanceof Error ? error.message : String(error));
+      }
+    }
+    engine.tick();
+  };
+  const loop = () => {
+    running ??= evaluate().finally(() => {
+      running = undefined;
+    });
+  };
+
+  return {
+    /** Stores one datapoint, e.g. `{ namespace: 'AWS/Lambda', metricName: 'Errors', … }` for `fedMetrics`. */
+    put: (metric: MetricId, sample: MetricSample): void => engine.put(metric, sample),
+    /** A metrics sink: stores an EMF document's datapoints; throws `MetricDocumentError` if it is not valid EMF. */
+    putEmf: (document: EmfDocument | unknown): void => {
+      for (const p of datapointsOfEmf(document)) engine.put(p.metric, p.sample);
+    },
+    /** Stores the datapoints of a line a function printed; ignores lines that are not EMF. */
+    putLogLine: (line: string): void => {
+      for (const p of datapointsOfLogLine(line)) engine.put(p.metric, p.sample);
+    },
+    evaluate,
+    /** Samples and evaluates every `intervalMs` until `stop()`. */
+    start(): void {
+      if (timer) return;
+      timer = setInterval(loop, intervalMs);
+      timer.unref();
+      loop();
+    },
+    /** Stops the timer, evaluates once more, and returns the report. */
+    async stop(): Promise<AlarmsReport> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+      await evaluate();
+      return this.report();
+    },
+    /** Every alarm so far, with its state and transitions. */
+    report(): AlarmsReport {
+      return { alarms: engine.report(), problems: [...problems] };
+    },
+  };
+};
+
+export type AlarmEvaluator = ReturnType<typeof createAlarmEvaluator>;
