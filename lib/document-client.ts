@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigurationError } from './errors.ts';
+import { invalidOption } from './options.ts';
 
 /**
  * The document client every DynamoDB-backed part of the library uses: the caller's own (plain
@@ -15,10 +15,7 @@ export const documentClient = (client?: DynamoDBClient | DynamoDBDocumentClient)
 
 /** Rejects a missing table name at construction, naming the factory that needs it. */
 export const requireTableName = (factory: string, tableName: unknown): string => {
-  if (typeof tableName !== 'string' || tableName.length === 0) {
-    throw new ConfigurationError(
-      `${factory}: \`tableName\` must be a non-empty string, received ${JSON.stringify(tableName) ?? String(tableName)}.`,
-    );
-  }
+  if (typeof tableName !== 'string' || tableName.length === 0)
+    invalidOption(factory, 'tableName', 'a non-empty string', tableName);
   return tableName;
 };

@@ -4,41 +4,16 @@ import { LRUCache } from 'lru-cache';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyError,
-  IdempotencyLeaseLostError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultTooLargeError,
 } from './errors.ts';
 import { fingerprintOf } from './fingerprint.ts';
+import { atLeastOnce } from './mode-at-least-once.ts';
+import { atMostOnce } from './mode-at-most-once.ts';
+import { exactlyOnce, exactlyOnceOptimistic } from './mode-exactly-once.ts';
 import { resolveOptions } from './options.ts';
-import { createTransactionCollector, type TransactWrite } from './transaction.ts';
-import type {
-  CompleteExpectation,
-  IdempotencyOptions,
-  IdempotencyRecord,
-  IdempotentContext,
-} from './types.ts';
-
-/** A call that must run: report its outcome with `succeed` or `fail`. */
-export type IdempotencySession<Result> = {
-  context: IdempotentContext;
-  /** Records the result (and commits the transaction); returns what the caller should get. */
-  succeed(result: Result): Promise<Result>;
-  /** Releases the claim where the mode retries on error. Never throws. */
-  fail(error: unknown): Promise<void>;
-  /**
-   * True once `succeed` found the key completed by another call (the optimistic commit): the
-   * caller got that call's stored result, and this call's writes were rolled back. A duplicate.
-   */
-  readonly replayed?: boolean;
-};
-
-export type BeginOutcome<Result> =
-  | { run: true; session: IdempotencySession<Result> }
-  | { run: false; result: Result; record: IdempotencyRecord };
-
-export type IdempotencyEngine<Input, Result> = {
-  begin(input: Input, lambdaContext?: Context): Promise<BeginOutcome<Result>>;
-};
+import type { BeginOutcome, IdempotencyEngine, KeyedCall } from './session.ts';
+import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
 
 // DynamoDB items are at most 400 KB, attribute names included; leave room for the other attributes.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
@@ -51,7 +26,8 @@ const replayOf = <Result>(record: IdempotencyRecord): Result =>
 
 /**
  * The idempotency engine behind `makeIdempotent`, the `idempotency` middleware and
- * per-record idempotency in `sqsBatch`. See docs/semantics.md for the semantics of each mode.
+ * per-record idempotency in `sqsBatch`. `begin` derives the key, scopes and checks it, asks the
+ * local cache, and hands the call to its mode (`mode-*.ts`); docs/semantics.md says what each promises.
  *
  * @example
  * const engine = createIdempotencyEngine({ store, key: (order) => order.id });
@@ -67,15 +43,8 @@ export const createIdempotencyEngine = <Input, Result>(
     opts.localCacheSize > 0
       ? new LRUCache<string, IdempotencyRecord>({ max: opts.localCacheSize })
       : undefined;
-
-  const passThrough = (reason: string, lambdaContext?: Context): BeginOutcome<Result> => ({
-    run: true,
-    session: {
-      context: { key: '', transaction: createTransactionCollector(reason), lambdaContext },
-      succeed: async (result) => result,
-      fail: async () => {},
-    },
-  });
+  const mode =
+    opts.mode === 'at-most-once' ? atMostOnce : opts.optimistic ? exactlyOnceOptimistic : exactlyOnce;
 
   const leaseMs = (lambdaContext?: Context): number => {
     const remaining = lambdaContext?.getRemainingTimeInMillis?.();
@@ -84,10 +53,7 @@ export const createIdempotencyEngine = <Input, Result>(
     return Math.min(Math.max(remaining, 0) + opts.leaseMarginMs, 15 * 60_000 + opts.leaseMarginMs);
   };
 
-  const resolveExisting = (
-    existing: IdempotencyRecord,
-    fingerprint: string | undefined,
-  ): Extract<BeginOutcome<Result>, { run: false }> => {
+  const existingOutcome = (existing: IdempotencyRecord, fingerprint: string | undefined) => {
     if (
       fingerprint !== undefined &&
       existing.fingerprint !== undefined &&
@@ -97,7 +63,7 @@ export const createIdempotencyEngine = <Input, Result>(
     }
     if (existing.status === 'IN_PROGRESS') throw new IdempotencyInProgressError(existing);
     cache?.set(existing.key, existing);
-    return { run: false, result: replayOf<Result>(existing), record: existing };
+    return { run: false as const, result: replayOf<Result>(existing), record: existing };
   };
 
   const completedRecord = (base: IdempotencyRecord, result: Result): IdempotencyRecord => {
@@ -111,23 +77,10 @@ export const createIdempotencyEngine = <Input, Result>(
     return record;
   };
 
-  /** Writes the COMPLETED record (with the call's writes) if `expect` holds; caches it when written. */
-  const commit = async (
-    base: IdempotencyRecord,
-    result: Result,
-    expect: CompleteExpectation,
-    writes: readonly TransactWrite[],
-  ) => {
-    const record = completedRecord(base, result);
-    const outcome = await store.complete(record, expect, writes, now());
-    if (outcome.completed) cache?.set(record.key, record);
-    return outcome;
-  };
-
   return {
-    async begin(input, lambdaContext) {
+    async begin(input, lambdaContext): Promise<BeginOutcome<Result>> {
       if (opts.mode === 'at-least-once') {
-        return passThrough(
+        return atLeastOnce(
           'at-least-once mode keeps no record to commit writes with; write directly.',
           lambdaContext,
         );
@@ -135,7 +88,7 @@ export const createIdempotencyEngine = <Input, Result>(
       const rawKey = opts.key(input);
       if (rawKey === undefined || rawKey === null || rawKey === '') {
         if (opts.onMissingKey === 'run') {
-          return passThrough(
+          return atLeastOnce(
             'This call has no idempotency key, so there is no record to commit writes with.',
             lambdaContext,
           );
@@ -155,7 +108,7 @@ export const createIdempotencyEngine = <Input, Result>(
       const nowMs = now();
 
       const cached = cache?.get(key);
-      if (cached && cached.expiresAt * 1000 > nowMs) return resolveExisting(cached, fingerprint);
+      if (cached && cached.expiresAt * 1000 > nowMs) return existingOutcome(cached, fingerprint);
 
       const base: IdempotencyRecord = {
         key,
@@ -165,80 +118,21 @@ export const createIdempotencyEngine = <Input, Result>(
         expiresAt: Math.floor((nowMs + opts.expiresAfterMs) / 1000),
         ...(fingerprint === undefined ? {} : { fingerprint }),
       };
-      const context = (transaction = createTransactionCollector()): IdempotentContext => ({
+      const call: KeyedCall<Result> = {
+        store,
         key,
-        transaction,
+        base,
+        nowMs,
         lambdaContext,
-      });
-
-      if (opts.mode === 'at-most-once') {
-        const claim = await store.claim({ ...base, status: 'COMPLETED', leaseExpiresAt: 0 }, nowMs);
-        if (!claim.claimed) return resolveExisting(claim.existing, fingerprint);
-        return {
-          run: true,
-          session: {
-            context: context(
-              createTransactionCollector(
-                'at-most-once mode completes its record before running; write directly.',
-              ),
-            ),
-            succeed: async (result) => result,
-            // The claim stays: at-most-once never runs a key twice, even after an error.
-            fail: async () => {},
-          },
-        };
-      }
-
-      if (opts.optimistic) {
-        const ctx = context();
-        let replayed = false;
-        return {
-          run: true,
-          session: {
-            context: ctx,
-            async succeed(result) {
-              const outcome = await commit(base, result, 'absent', ctx.transaction.writes);
-              if (outcome.completed) return result;
-              // Another call got there first; our writes were rolled back with the failed transaction.
-              if (!outcome.existing) throw new IdempotencyLeaseLostError(key, undefined);
-              const stored = resolveExisting(outcome.existing, fingerprint).result;
-              replayed = true;
-              return stored;
-            },
-            fail: async () => {},
-            get replayed() {
-              return replayed;
-            },
-          },
-        };
-      }
-
-      const claim = await store.claim(base, nowMs);
-      if (!claim.claimed) return resolveExisting(claim.existing, fingerprint);
-      const ctx = context();
-      return {
-        run: true,
-        session: {
-          context: ctx,
-          async succeed(result) {
-            try {
-              const outcome = await commit(base, result, 'owner', ctx.transaction.writes);
-              if (!outcome.completed) throw new IdempotencyLeaseLostError(key, outcome.existing);
-              return result;
-            } catch (error) {
-              // Not completed (result too large, a write's own condition failed, the store failed):
-              // release so a retry can run. A lost lease is not ours to release.
-              if (!(error instanceof IdempotencyLeaseLostError))
-                await store.release(key, base.owner).catch(() => false);
-              throw error;
-            }
-          },
-          async fail() {
-            // Conditional on our owner token: a record another invocation took over stays untouched.
-            await store.release(key, base.owner).catch(() => false);
-          },
+        existing: (record) => existingOutcome(record, fingerprint),
+        async commit(result, expect, writes) {
+          const record = completedRecord(base, result);
+          const outcome = await store.complete(record, expect, writes, now());
+          if (outcome.completed) cache?.set(record.key, record);
+          return outcome;
         },
       };
+      return mode(call);
     },
   };
 };

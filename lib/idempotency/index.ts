@@ -1,15 +1,11 @@
 export { type DynamoDBStoreOptions, dynamoDBStore } from './dynamodb-store.ts';
-export {
-  type BeginOutcome,
-  createIdempotencyEngine,
-  type IdempotencyEngine,
-  type IdempotencySession,
-} from './engine.ts';
+export { createIdempotencyEngine } from './engine.ts';
 export { fingerprintOf } from './fingerprint.ts';
 export { makeIdempotent } from './make-idempotent.ts';
 export { memoryStore } from './memory-store.ts';
 export { type IdempotencyLambdaContext, idempotency } from './middleware.ts';
 export { idempotencyDefaults } from './options.ts';
+export type { BeginOutcome, IdempotencyEngine, IdempotencySession } from './session.ts';
 export { createTransactionCollector, type TransactionCollector, type TransactWrite } from './transaction.ts';
 export type {
   ClaimOutcome,

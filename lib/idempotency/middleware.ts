@@ -1,6 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createIdempotencyEngine, type IdempotencySession } from './engine.ts';
+import { createIdempotencyEngine } from './engine.ts';
+import type { IdempotencySession } from './session.ts';
 import type { IdempotencyOptions, IdempotentContext } from './types.ts';
 
 /** The Lambda context as the handler sees it behind the `idempotency` middleware. */

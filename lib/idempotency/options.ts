@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.ts';
+import { invalidOption } from '../options.ts';
 import type { IdempotencyOptions } from './types.ts';
 
 /** The defaults of every optional idempotency option, quoted by the option docs in types.ts. */
@@ -15,11 +15,8 @@ export const idempotencyDefaults = {
 
 const MODES = ['exactly-once', 'at-least-once', 'at-most-once'];
 
-const fail = (option: string, expected: string, received: unknown): never => {
-  throw new ConfigurationError(
-    `idempotency: \`${option}\` must be ${expected}, received ${JSON.stringify(received) ?? String(received)}.`,
-  );
-};
+const fail = (option: string, expected: string, received: unknown) =>
+  invalidOption('idempotency', option, expected, received);
 
 const positive = (option: string, value: number) => {
   if (!Number.isFinite(value) || value <= 0) fail(option, 'a positive number of milliseconds', value);

@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigurationError } from '../errors.ts';
+import { invalidOption } from '../options.ts';
 
 /**
  * What the proxy does to one request instead of passing it through:
@@ -60,14 +60,10 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     !URL.canParse(options.target) ||
     !/^https?:/.test(options.target)
   ) {
-    throw new ConfigurationError(
-      `startFaultProxy: \`target\` must be the service's http(s) URL, received ${JSON.stringify(options?.target)}.`,
-    );
+    invalidOption('startFaultProxy', 'target', "the service's http(s) URL", options?.target);
   }
   if (options.latencyMs !== undefined && !(Number.isFinite(options.latencyMs) && options.latencyMs >= 0)) {
-    throw new ConfigurationError(
-      `startFaultProxy: \`latencyMs\` must be zero or more milliseconds, received ${JSON.stringify(options.latencyMs)}.`,
-    );
+    invalidOption('startFaultProxy', 'latencyMs', 'zero or more milliseconds', options.latencyMs);
   }
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });

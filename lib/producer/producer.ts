@@ -1,11 +1,13 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { appendTo } from '../collections.ts';
 import { ConfigurationError } from '../errors.ts';
 import { MetricName, queueNameOf } from '../metrics/names.ts';
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { lazySqsClient } from '../sqs-sdk.ts';
 import { deliver } from './deliver.ts';
 import { SendFailedError, type SendFailure } from './errors.ts';
 import { type OutgoingMessage, type PreparedMessage, prepareMessage } from './message.ts';
+import { validateProducerOptions } from './options.ts';
 import { batchSender } from './send-batch.ts';
 import type { SequenceCounter } from './sequence-counter.ts';
 import { unorderedRetries } from './unordered-retries.ts';
@@ -64,25 +66,11 @@ export const producerDefaults = {
  * await producer.send({ id: order.id, orderingKey: order.customerId, body: order });
  */
 export const createProducer = (options: ProducerOptions): Producer => {
-  if (!options?.queueUrl || !/^https?:\/\//.test(options.queueUrl)) {
-    throw new ConfigurationError(
-      `createProducer: \`queueUrl\` must be a queue URL, received ${JSON.stringify(options?.queueUrl)}.`,
-    );
-  }
+  validateProducerOptions(options);
   const mode = options.mode ?? producerDefaults.mode;
-  if (mode !== 'at-least-once' && mode !== 'at-most-once') {
-    throw new ConfigurationError(
-      `createProducer: \`mode\` must be 'at-least-once' | 'at-most-once', received ${JSON.stringify(mode)}.`,
-    );
-  }
   const retry = { ...producerDefaults.retry, ...options.retry };
   const maxAttempts = mode === 'at-most-once' ? 1 : retry.maxAttempts;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new ConfigurationError(
-      `createProducer: \`retry.maxAttempts\` must be an integer ≥ 1, received ${maxAttempts}.`,
-    );
-  }
-  const client = options.client ?? new SQSClient(mode === 'at-most-once' ? { maxAttempts: 1 } : {});
+  const client = lazySqsClient(options.client, mode === 'at-most-once' ? { maxAttempts: 1 } : {});
   const { queueUrl } = options;
   const fifo = queueUrl.endsWith('.fifo');
   const queue = queueNameOf(queueUrl);

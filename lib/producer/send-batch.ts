@@ -1,4 +1,5 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { loadSqsSdk } from '../sqs-sdk.ts';
 import type { EntryOutcome } from './deliver.ts';
 import type { PreparedMessage } from './message.ts';
 
@@ -15,10 +16,11 @@ const isPermanent = (error: unknown) => {
  * fails every entry with its error.
  */
 export const batchSender =
-  (client: SQSClient, queueUrl: string) =>
+  (client: () => Promise<SQSClient>, queueUrl: string) =>
   async (batch: readonly PreparedMessage[]): Promise<EntryOutcome[]> => {
     try {
-      const response = await client.send(
+      const { SendMessageBatchCommand } = await loadSqsSdk();
+      const response = await (await client()).send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: batch.map((m, i) => ({ Id: String(i), ...m.entry })),

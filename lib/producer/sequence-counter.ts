@@ -97,7 +97,7 @@ export const dynamoDBSequenceCounter = (options: {
               ],
             }),
           );
-          chunk.forEach((id, j) => found.set(numberKey(key, id), last + j + 1));
+          for (const [j, id] of chunk.entries()) found.set(numberKey(key, id), last + j + 1);
           last += chunk.length;
         }
         return ids.map((id) => found.get(numberKey(key, id))!);

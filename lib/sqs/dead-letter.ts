@@ -1,5 +1,6 @@
-import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { loadSqsSdk } from '../sqs-sdk.ts';
 
 /** Attribute names under which the dead-lettered copy carries why it was dead-lettered. */
 export const DeadLetterAttribute = {
@@ -55,6 +56,7 @@ export const sendToDeadLetterQueue = async (
         }
       : { ...ours, [DeadLetterAttribute.OriginalAttributes]: text(JSON.stringify(original)) };
   const fifo = queueUrl.endsWith('.fifo');
+  const { SendMessageCommand } = await loadSqsSdk();
   await client.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,

@@ -6,7 +6,8 @@ export {
   type RecordHandler,
   type SqsMessage,
 } from './message.ts';
-export { type SequenceGuardOptions, type SqsBatchOptions, sqsBatchDefaults } from './options.ts';
+export { type SqsBatchOptions, sqsBatchDefaults } from './options.ts';
 export type { RecordOutcome } from './outcome.ts';
+export type { SequenceGuardOptions } from './sequence-guard.ts';
 export { dynamoDBSequenceStore, memorySequenceStore, type SequenceStore } from './sequence-store.ts';
 export { sqsBatch } from './sqs-batch.ts';

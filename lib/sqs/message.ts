@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { TransactionCollector } from '../idempotency/transaction.ts';
+import type { LoggedMessage } from '../metrics/reliability-log.ts';
 import { MessageParseError, MessageValidationError } from './errors.ts';
 
 /** A record as the record handler sees it. */
@@ -83,3 +84,29 @@ export const parseRecord = async <Body>(
     record,
   };
 };
+
+/** A record after parsing: either a message or the reason it could not be parsed. */
+export type PreparedRecord<Body> = { record: SQSRecord; message?: SqsMessage<Body>; parseError?: unknown };
+
+/** Parses a record, keeping the error instead of throwing: one bad record never takes the batch down. */
+export const prepareRecord = async <Body>(
+  record: SQSRecord,
+  parse: ParseOption<Body>,
+): Promise<PreparedRecord<Body>> => {
+  try {
+    return { record, message: await parseRecord(record, parse) };
+  } catch (parseError) {
+    return { record, parseError };
+  }
+};
+
+/** How a record appears in log lines (the body is dropped there unless `logBodies`). */
+export const loggedMessage = <Body>(
+  { record, message }: PreparedRecord<Body>,
+  queue: string,
+): LoggedMessage => ({
+  messageId: record.messageId,
+  ...(record.attributes?.MessageGroupId ? { groupId: record.attributes.MessageGroupId } : {}),
+  queue,
+  body: message ? message.body : record.body,
+});

@@ -1,22 +1,18 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigurationError } from '../errors.ts';
-import type { IdempotencyOptions } from '../idempotency/types.ts';
-import type { StructuredLogger } from '../metrics/reliability-log.ts';
-import type { ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
-import type { ParseOption, SqsMessage } from './message.ts';
-import type { SequenceStore } from './sequence-store.ts';
-
-export type SequenceGuardOptions<Body> = {
-  /** The key whose messages are numbered 1, 2, 3… (e.g. the account id). */
-  key: (message: SqsMessage<Body>) => string;
-  /** The message's sequence number, an integer ≥ 1 (e.g. the producer's `sequence` attribute). */
-  seq: (message: SqsMessage<Body>) => number;
-  store: SequenceStore;
-  /** How long after it was sent a record may wait for the gap before it counts lost. @default 900_000 (15 minutes) */
-  holdForMs?: number;
-  /** What to do with the record after a gap counted lost: process it, or dead-letter it. @default 'process' */
-  onLost?: 'process' | 'dead-letter';
-};
+import { createIdempotencyEngine } from '../idempotency/engine.ts';
+import { passThroughEngine } from '../idempotency/mode-at-least-once.ts';
+import type { IdempotencyEngine } from '../idempotency/session.ts';
+import type { DeliveryMode, IdempotencyOptions } from '../idempotency/types.ts';
+import {
+  createReliabilityLog,
+  type ReliabilityLog,
+  type StructuredLogger,
+} from '../metrics/reliability-log.ts';
+import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { invalidOption } from '../options.ts';
+import { lazySqsClient } from '../sqs-sdk.ts';
+import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
+import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
 
 export type SqsBatchOptions<Body> = {
   /** @default 'json' */
@@ -60,14 +56,11 @@ export const sqsBatchDefaults = {
   onLost: 'process',
 } as const;
 
-const fail = (option: string, expected: string, received: unknown): never => {
-  throw new ConfigurationError(
-    `sqsBatch: \`${option}\` must be ${expected}, received ${JSON.stringify(received) ?? String(received)}.`,
-  );
-};
+const fail = (option: string, expected: string, received: unknown) =>
+  invalidOption('sqsBatch', option, expected, received);
 
 /** Rejects a misconfiguration when the handler is built, not when the first record arrives. */
-export const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>): void => {
+const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>): void => {
   if (typeof handler !== 'function')
     fail('recordHandler', 'a function (message, context) => result', typeof handler);
   const { parse, ordering, onFailure, concurrency, timeGuardMs, sequence, deadLetterQueueUrl } = options;
@@ -106,4 +99,59 @@ export const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions
       fail('sequence.onLost', "'process' | 'dead-letter'", sequence.onLost);
     }
   }
+};
+
+/** The options of one `sqsBatch` handler, checked and filled in, with what they build. */
+export type ResolvedSqsBatch<Body> = {
+  handler: RecordHandler<Body>;
+  parse: ParseOption<Body>;
+  ordering: 'auto' | 'fifo' | 'none';
+  onFailure: 'skip-group' | 'stop-batch';
+  concurrency: number;
+  timeGuardMs: number;
+  /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
+  sequence?: SequenceGuardOptions<Body>;
+  guard?: SequenceGuard<Body>;
+  /** Without the `idempotency` option, a pass-through engine: every delivery runs. */
+  engine: IdempotencyEngine<SqsMessage<Body>, unknown>;
+  mode: DeliveryMode;
+  deadLetterQueueUrl?: string;
+  sqsClient: () => Promise<SQSClient>;
+  metrics?: ReliabilityMetrics;
+  log: ReliabilityLog;
+};
+
+/** Rejects a misconfiguration when the handler is built, not when the first record arrives, and fills in defaults. */
+export const resolveSqsBatchOptions = <Body>(
+  handler: RecordHandler<Body>,
+  options: SqsBatchOptions<Body>,
+): ResolvedSqsBatch<Body> => {
+  validateOptions(handler, options);
+  const log = createReliabilityLog({ logger: options.logger, logBodies: options.logBodies });
+  const { sequence } = options;
+  return {
+    handler,
+    parse: options.parse ?? sqsBatchDefaults.parse,
+    ordering: options.ordering ?? sqsBatchDefaults.ordering,
+    onFailure: options.onFailure ?? sqsBatchDefaults.onFailure,
+    concurrency: options.concurrency ?? sqsBatchDefaults.concurrency,
+    timeGuardMs: options.timeGuardMs ?? sqsBatchDefaults.timeGuardMs,
+    ...(sequence && {
+      sequence,
+      guard: createSequenceGuard(
+        { holdForMs: sqsBatchDefaults.holdForMs, onLost: sqsBatchDefaults.onLost, ...sequence },
+        log,
+      ),
+    }),
+    engine: options.idempotency
+      ? createIdempotencyEngine(options.idempotency)
+      : passThroughEngine(
+          'sqsBatch has no `idempotency` option, so there is no record to commit writes with.',
+        ),
+    mode: options.idempotency ? (options.idempotency.mode ?? 'exactly-once') : 'at-least-once',
+    deadLetterQueueUrl: options.deadLetterQueueUrl,
+    sqsClient: lazySqsClient(options.sqsClient),
+    metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
+    log,
+  };
 };

@@ -1,12 +1,51 @@
+import type { SQSRecord } from 'aws-lambda';
+import { appendTo } from '../collections.ts';
+import type { PreparedRecord } from './message.ts';
 import type { RecordOutcome } from './outcome.ts';
 import { isRetried } from './outcome.ts';
+import type { SequenceGuardOptions } from './sequence-guard.ts';
 
-export type ScheduleOptions<Item> = {
+/** FIFO when asked, or (`'auto'`) when the source ARN ends in `.fifo` or records carry a message group. */
+export const isFifoBatch = (records: readonly SQSRecord[], ordering: 'auto' | 'fifo' | 'none'): boolean =>
+  ordering === 'fifo' ||
+  (ordering === 'auto' &&
+    ((records[0]?.eventSourceARN ?? '').endsWith('.fifo') ||
+      records.some((r) => r.attributes?.MessageGroupId)));
+
+/** Splits the batch into the groups that must run in order: FIFO message groups, or sequence keys sorted by number. */
+export const groupsOf = <Body>(
+  prepared: readonly PreparedRecord<Body>[],
+  fifo: boolean,
+  sequence: Pick<SequenceGuardOptions<Body>, 'key' | 'seq'> | undefined,
+): PreparedRecord<Body>[][] => {
+  const groups = new Map<string, PreparedRecord<Body>[]>();
+  const seqOf = new Map<PreparedRecord<Body>, number>();
+  for (const item of prepared) {
+    let groupKey = item.record.messageId;
+    if (fifo) groupKey = `g:${item.record.attributes?.MessageGroupId ?? item.record.messageId}`;
+    else if (sequence && item.message) {
+      try {
+        groupKey = `s:${sequence.key(item.message)}`;
+        seqOf.set(item, sequence.seq(item.message));
+      } catch {
+        // A message whose key cannot be read runs alone; the guard will report it.
+      }
+    }
+    appendTo(groups, groupKey, item);
+  }
+  const list = [...groups.values()];
+  // Standard queues deliver in any order: within a sequence key, run the lowest number first.
+  if (!fifo && sequence)
+    for (const group of list) group.sort((a, b) => (seqOf.get(a) ?? 0) - (seqOf.get(b) ?? 0));
+  return list;
+};
+
+export type ScheduleOptions<Item, Outcome extends RecordOutcome> = {
   /** Items of one group run one at a time, in order; groups run concurrently. */
   groups: Item[][];
   concurrency: number;
   onFailure: 'skip-group' | 'stop-batch';
-  run: (item: Item) => Promise<RecordOutcome>;
+  run: (item: Item) => Promise<Outcome>;
   /** Asked before each item starts: a reason not to start it (the time guard), or undefined. */
   mustNotStart: () => 'time-guard' | undefined;
 };
@@ -17,8 +56,10 @@ export type ScheduleOptions<Item> = {
  * item not yet started (`stop-batch`) is reported too without running: a later message of a
  * group must never be acknowledged while an earlier one goes back to the queue.
  */
-export const runGroups = async <Item>(options: ScheduleOptions<Item>): Promise<Map<Item, RecordOutcome>> => {
-  const outcomes = new Map<Item, RecordOutcome>();
+export const runGroups = async <Item, Outcome extends RecordOutcome>(
+  options: ScheduleOptions<Item, Outcome>,
+): Promise<Map<Item, Outcome | RecordOutcome>> => {
+  const outcomes = new Map<Item, Outcome | RecordOutcome>();
   let stopped = false;
   let nextGroup = 0;
 
