@@ -11,7 +11,8 @@ export type IdempotencyLambdaContext = Context & { idempotency: IdempotentContex
  * Middy middleware that makes a whole invocation idempotent, on the same engine as
  * `makeIdempotent`. A duplicate returns the stored result without running the handler,
  * `undefined` included. In exactly-once mode the handler's transaction collector is
- * `context.idempotency.transaction`.
+ * `context.idempotency.transaction`. The event type comes from `idempotency<Event>()` or the
+ * key's annotated parameter: Middy's `use()` does not pass `middy<Event>()`'s type on to its argument.
  *
  * @example
  * export const handler = middy()
