@@ -95,7 +95,13 @@ const columns: [string, number][] = [
 
 export const printTable = (
   rows: readonly Row[],
-  about: { messages: number; rounds: number; shape: string; names: ReadonlyMap<string, string> },
+  about: {
+    messages: number;
+    rounds: number;
+    shape: string;
+    names: ReadonlyMap<string, string>;
+    ceiling: { putItemPerSec: number; transactWriteItemsPerSec: number };
+  },
 ) => {
   console.log(
     `\nOrder pipeline, consumer stage: ${about.messages} messages per run, ${about.shape === 'sqs' ? 'SQS-shaped FIFO batches' : 'one record per group per batch (fauxqs 2.4.1 shape)'} of up to 10,` +
@@ -143,6 +149,8 @@ export const printTable = (
       `largest item ${Math.max(...rows.map((r) => r.checks.largestItem))} bytes (the unit model holds up to 1024).` +
       `\nmodel vs DynamoDB Local's ConsumedCapacity: ${total((r) => r.capacity.agreed)} of ${checked} single-item requests agree; ` +
       `TransactWriteItems: Local reported ${transactions.reported} units, AWS's rule gives ${transactions.modeled}${transactions.reported === transactions.modeled ? '' : ' (Local counts per table, not per item)'}.` +
+      `\nDynamoDB Local here, 10 concurrent callers: ${about.ceiling.putItemPerSec.toFixed(0)} PutItem/s, ${about.ceiling.transactWriteItemsPerSec.toFixed(0)} TransactWriteItems/s` +
+      ' (it commits transactions about one at a time; DynamoDB does not, for distinct items).' +
       `\nWCU/RCU: DynamoDB write/read request units per message, modeled by AWS's rules from the requests sent (bench/capacity.ts).` +
       `\n$/M msg: DynamoDB on-demand + SQS FIFO requests (send, receive, delete) + Lambda requests and duration at ${lambdaMemoryGb * 1024} MB arm64` +
       `\nfrom the measured handler time, us-east-1 list prices (bench/prices.ts). ×PT: ratio to Powertools in the same configuration.`,

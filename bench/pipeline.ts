@@ -22,6 +22,7 @@ import { seededRandom } from '../scripts/verify/random.ts';
 import { itemSize, meterCapacity } from './capacity.ts';
 import { contenders as allContenders, type Contender, type Order } from './contenders.ts';
 import { type BatchShape, deliver, fifoQueue, type QueuedMessage, sendRequestsFor } from './fifo-delivery.ts';
+import { measureLocalCeiling } from './local-ceiling.ts';
 import { printTable, type Row, summarize } from './pipeline-report.ts';
 import { costPerMillion } from './prices.ts';
 import { createTable } from './support.ts';
@@ -155,6 +156,7 @@ const run = async (contender: Contender, groups: number, latencyMs: number, n: n
 
 // Warm DynamoDB Local's JIT and every code path first; those runs are not reported.
 for (const contender of contenders) await run(contender, 10, 0, 100);
+const ceiling = await measureLocalCeiling(setup);
 
 const runsDone: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -176,12 +178,13 @@ printTable(rows, {
   messages: N,
   rounds: ROUNDS,
   shape: SHAPE,
+  ceiling,
   names: new Map(contenders.map((c) => [c.id, c.name])),
 });
 if (values.json) {
   writeFileSync(
     values.json,
-    `${JSON.stringify({ messages: N, rounds: ROUNDS, shape: SHAPE, node: process.version, rows, runs: runsDone }, null, 2)}\n`,
+    `${JSON.stringify({ messages: N, rounds: ROUNDS, shape: SHAPE, ceiling, node: process.version, rows, runs: runsDone }, null, 2)}\n`,
   );
   console.log(`figures: ${values.json}`);
 }
