@@ -5,7 +5,6 @@ import {
   IdempotencyInProgressError,
   IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
-  IdempotencyResultTooLargeError,
 } from './errors.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { atLeastOnce } from './mode-at-least-once.ts';
@@ -15,9 +14,6 @@ import { resolveOptions } from './options.ts';
 import type { BeginOutcome, IdempotencyEngine, KeyedCall } from './session.ts';
 import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
 
-// DynamoDB items are at most 400 KB, attribute names included; leave room for the other attributes.
-// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
-const MAX_RESULT_BYTES = 400 * 1024 - 2048;
 // Partition keys are at most 2048 bytes.
 const MAX_KEY_BYTES = 2048;
 
@@ -64,17 +60,6 @@ export const createIdempotencyEngine = <Input, Result>(
     if (existing.status === 'IN_PROGRESS') throw new IdempotencyInProgressError(existing);
     cache?.set(existing.key, existing);
     return { run: false as const, result: replayOf<Result>(existing), record: existing };
-  };
-
-  const completedRecord = (base: IdempotencyRecord, result: Result): IdempotencyRecord => {
-    const record: IdempotencyRecord = { ...base, status: 'COMPLETED' };
-    const json = opts.storeResult ? JSON.stringify(result) : undefined;
-    if (json !== undefined) {
-      const bytes = Buffer.byteLength(json);
-      if (bytes > MAX_RESULT_BYTES) throw new IdempotencyResultTooLargeError(base.key, bytes);
-      record.result = json;
-    }
-    return record;
   };
 
   return {
@@ -125,12 +110,9 @@ export const createIdempotencyEngine = <Input, Result>(
         nowMs,
         lambdaContext,
         existing: (record) => existingOutcome(record, fingerprint),
-        async commit(result, expect, writes) {
-          const record = completedRecord(base, result);
-          const outcome = await store.complete(record, expect, writes, now());
-          if (outcome.completed) cache?.set(record.key, record);
-          return outcome;
-        },
+        storeResult: opts.storeResult,
+        now,
+        remember: (record) => cache?.set(record.key, record),
       };
       return mode(call);
     },

@@ -1,6 +1,30 @@
-import { IdempotencyLeaseLostError } from './errors.ts';
+import { IdempotencyLeaseLostError, IdempotencyResultTooLargeError } from './errors.ts';
 import type { BeginOutcome, KeyedCall } from './session.ts';
-import { createTransactionCollector } from './transaction.ts';
+import { createTransactionCollector, type TransactWrite } from './transaction.ts';
+import type { CompleteExpectation, CompleteOutcome, IdempotencyRecord } from './types.ts';
+
+// DynamoDB items are at most 400 KB, attribute names included; leave room for the other attributes.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+const MAX_RESULT_BYTES = 400 * 1024 - 2048;
+
+/** Writes the COMPLETED record (with the call's writes) if `expect` holds; caches it when written. */
+const commit = async <Result>(
+  call: KeyedCall<Result>,
+  result: Result,
+  expect: CompleteExpectation,
+  writes: readonly TransactWrite[],
+): Promise<CompleteOutcome> => {
+  const record: IdempotencyRecord = { ...call.base, status: 'COMPLETED' };
+  const json = call.storeResult ? JSON.stringify(result) : undefined;
+  if (json !== undefined) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_RESULT_BYTES) throw new IdempotencyResultTooLargeError(call.key, bytes);
+    record.result = json;
+  }
+  const outcome = await call.store.complete(record, expect, writes, call.now());
+  if (outcome.completed) call.remember(record);
+  return outcome;
+};
 
 /**
  * Exactly-once with a lease: claim the key (IN_PROGRESS, ours until the lease lapses), run, then
@@ -18,7 +42,7 @@ export const exactlyOnce = async <Result>(call: KeyedCall<Result>): Promise<Begi
       context,
       async succeed(result) {
         try {
-          const outcome = await call.commit(result, 'owner', context.transaction.writes);
+          const outcome = await commit(call, result, 'owner', context.transaction.writes);
           if (!outcome.completed) throw new IdempotencyLeaseLostError(key, outcome.existing);
           return result;
         } catch (error) {
@@ -56,7 +80,7 @@ export const exactlyOnceOptimistic = async <Result>(
     session: {
       context,
       async succeed(result) {
-        const outcome = await call.commit(result, 'absent', context.transaction.writes);
+        const outcome = await commit(call, result, 'absent', context.transaction.writes);
         if (outcome.completed) return result;
         // Another call got there first; our writes were rolled back with the failed transaction.
         if (!outcome.existing) throw new IdempotencyLeaseLostError(call.key, undefined);

@@ -1,12 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { TransactWrite } from './transaction.ts';
-import type {
-  CompleteExpectation,
-  CompleteOutcome,
-  IdempotencyRecord,
-  IdempotencyStore,
-  IdempotentContext,
-} from './types.ts';
+import type { IdempotencyRecord, IdempotencyStore, IdempotentContext } from './types.ts';
 
 /** A call that must run: report its outcome with `succeed` or `fail`. */
 export type IdempotencySession<Result> = {
@@ -40,10 +33,9 @@ export type KeyedCall<Result> = {
   lambdaContext: Context | undefined;
   /** A duplicate's outcome from the record that holds the key (throws for IN_PROGRESS or a payload mismatch). */
   existing(record: IdempotencyRecord): Extract<BeginOutcome<Result>, { run: false }>;
-  /** Writes the COMPLETED record with `result` and `writes` if `expect` holds. */
-  commit(
-    result: Result,
-    expect: CompleteExpectation,
-    writes: readonly TransactWrite[],
-  ): Promise<CompleteOutcome>;
+  /** Keep the result in the record, for replay to duplicates. */
+  storeResult: boolean;
+  now: () => number;
+  /** Keeps a completed record in the local cache (when there is one). */
+  remember(record: IdempotencyRecord): void;
 };

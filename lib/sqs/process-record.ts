@@ -1,9 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { NonRetryableError } from '../errors.ts';
 import { IdempotencyPayloadMismatchError } from '../idempotency/errors.ts';
-import type { LoggedMessage } from '../metrics/reliability-log.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
-import type { PreparedRecord, SqsMessage } from './message.ts';
+import { loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
 import type { CountedOutcome, RecordOutcome } from './outcome.ts';
 import type { SequenceTicket } from './sequence-guard.ts';
@@ -12,7 +11,6 @@ import type { SequenceTicket } from './sequence-guard.ts';
 export type BatchEnv<Body> = ResolvedSqsBatch<Body> & {
   lambdaContext?: Context;
   queue: string;
-  logged: (prepared: PreparedRecord<Body>) => LoggedMessage;
   now: () => number;
 };
 
@@ -27,7 +25,7 @@ const deadLetter = async <Body>(
   error: unknown,
 ): Promise<RecordOutcome> => {
   if (!env.deadLetterQueueUrl) {
-    env.log.failed(env.logged(prepared), error, true);
+    env.log.failed(loggedMessage(prepared, env.queue), error, true);
     return { kind: 'failed', error };
   }
   try {
@@ -40,10 +38,10 @@ const deadLetter = async <Body>(
     );
   } catch (sendError) {
     // Never lose it: if the dead-letter send fails, SQS keeps the record and retries it.
-    env.log.failed(env.logged(prepared), sendError, true);
+    env.log.failed(loggedMessage(prepared, env.queue), sendError, true);
     return { kind: 'failed', error: sendError };
   }
-  env.log.deadLettered(env.logged(prepared), error, env.deadLetterQueueUrl);
+  env.log.deadLettered(loggedMessage(prepared, env.queue), error, env.deadLetterQueueUrl);
   return { kind: 'dead-lettered', error };
 };
 
@@ -59,11 +57,11 @@ const runHandler = async <Body>(
     begun = await env.engine.begin(message, env.lambdaContext);
   } catch (error) {
     if (isNonRetryable(error)) return deadLetter(env, prepared, error);
-    env.log.failed(env.logged(prepared), error, true);
+    env.log.failed(loggedMessage(prepared, env.queue), error, true);
     return { kind: 'failed', error };
   }
   if (!begun.run) {
-    env.log.duplicate(env.logged(prepared), 'idempotency');
+    env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }
 
@@ -83,15 +81,15 @@ const runHandler = async <Body>(
     if (isNonRetryable(error)) return deadLetter(env, prepared, error);
     if (env.mode === 'at-most-once') {
       if (env.deadLetterQueueUrl) return deadLetter(env, prepared, error);
-      env.log.failed(env.logged(prepared), error, false);
+      env.log.failed(loggedMessage(prepared, env.queue), error, false);
       return { kind: 'dropped', error };
     }
-    env.log.failed(env.logged(prepared), error, true);
+    env.log.failed(loggedMessage(prepared, env.queue), error, true);
     return { kind: 'failed', error };
   }
   if (session.replayed) {
     // The optimistic commit found the key completed by another delivery: nothing of this run landed.
-    env.log.duplicate(env.logged(prepared), 'idempotency');
+    env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }
   const finishedAt = env.now();
@@ -106,7 +104,7 @@ const processGuarded = async <Body>(
   if (prepared.parseError !== undefined || !message) return deadLetter(env, prepared, prepared.parseError);
   if (!env.guard) return runHandler(env, prepared, message, undefined);
 
-  const checked = await env.guard.check(message, env.logged(prepared));
+  const checked = await env.guard.check(message, loggedMessage(prepared, env.queue));
   if ('outcome' in checked) return checked.outcome;
   const { ticket } = checked;
   const outcome =
@@ -130,7 +128,7 @@ export const processRecord = async <Body>(
     return await processGuarded(env, prepared);
   } catch (error) {
     // An unexpected fault (the sequence store unreachable, say) fails this record, not the batch.
-    env.log.failed(env.logged(prepared), error, true);
+    env.log.failed(loggedMessage(prepared, env.queue), error, true);
     return { kind: 'failed', error };
   }
 };

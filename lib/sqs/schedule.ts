@@ -1,19 +1,20 @@
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
 import type { PreparedRecord } from './message.ts';
-import type { RecordOutcome } from './outcome.ts';
+import type { CountedOutcome, RecordOutcome } from './outcome.ts';
 import { isRetried } from './outcome.ts';
+import { type BatchEnv, processRecord } from './process-record.ts';
 import type { SequenceGuardOptions } from './sequence-guard.ts';
 
 /** FIFO when asked, or (`'auto'`) when the source ARN ends in `.fifo` or records carry a message group. */
-export const isFifoBatch = (records: readonly SQSRecord[], ordering: 'auto' | 'fifo' | 'none'): boolean =>
+const isFifoBatch = (records: readonly SQSRecord[], ordering: 'auto' | 'fifo' | 'none'): boolean =>
   ordering === 'fifo' ||
   (ordering === 'auto' &&
     ((records[0]?.eventSourceARN ?? '').endsWith('.fifo') ||
       records.some((r) => r.attributes?.MessageGroupId)));
 
 /** Splits the batch into the groups that must run in order: FIFO message groups, or sequence keys sorted by number. */
-export const groupsOf = <Body>(
+const groupsOf = <Body>(
   prepared: readonly PreparedRecord<Body>[],
   fifo: boolean,
   sequence: Pick<SequenceGuardOptions<Body>, 'key' | 'seq'> | undefined,
@@ -56,7 +57,7 @@ export type ScheduleOptions<Item, Outcome extends RecordOutcome> = {
  * item not yet started (`stop-batch`) is reported too without running: a later message of a
  * group must never be acknowledged while an earlier one goes back to the queue.
  */
-export const runGroups = async <Item, Outcome extends RecordOutcome>(
+const runGroups = async <Item, Outcome extends RecordOutcome>(
   options: ScheduleOptions<Item, Outcome>,
 ): Promise<Map<Item, Outcome | RecordOutcome>> => {
   const outcomes = new Map<Item, Outcome | RecordOutcome>();
@@ -90,3 +91,35 @@ export const runGroups = async <Item, Outcome extends RecordOutcome>(
   await Promise.all(Array.from({ length: Math.min(options.concurrency, options.groups.length) }, worker));
   return outcomes;
 };
+
+/** When less than this remains, no record starts: at most half of the time the invocation began with. */
+const timeGuard = (env: BatchEnv<unknown>) => {
+  const remaining = env.lambdaContext?.getRemainingTimeInMillis?.bind(env.lambdaContext);
+  if (!remaining) return () => undefined;
+  // A short function timeout still gets work done.
+  const guardMs = Math.min(env.timeGuardMs, remaining() / 2);
+  return () => (remaining() < guardMs ? ('time-guard' as const) : undefined);
+};
+
+/**
+ * Runs a parsed batch: its ordered groups (FIFO message groups, or sequence keys) concurrently,
+ * each record through `processRecord`, none started once the time guard trips.
+ */
+export const runBatch = <Body>(
+  env: BatchEnv<Body>,
+  prepared: readonly PreparedRecord<Body>[],
+): Promise<Map<PreparedRecord<Body>, CountedOutcome>> =>
+  runGroups({
+    groups: groupsOf(
+      prepared,
+      isFifoBatch(
+        prepared.map((item) => item.record),
+        env.ordering,
+      ),
+      env.sequence,
+    ),
+    concurrency: env.concurrency,
+    onFailure: env.onFailure,
+    run: (item) => processRecord(env, item),
+    mustNotStart: timeGuard(env as BatchEnv<unknown>),
+  });

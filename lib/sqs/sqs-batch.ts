@@ -1,11 +1,10 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ConfigurationError } from '../errors.ts';
 import { queueNameOf } from '../metrics/names.ts';
-import { loggedMessage, prepareRecord, type RecordHandler } from './message.ts';
+import { prepareRecord, type RecordHandler } from './message.ts';
 import { resolveSqsBatchOptions, type SqsBatchOptions } from './options.ts';
 import { reportBatch } from './outcome.ts';
-import { type BatchEnv, processRecord } from './process-record.ts';
-import { groupsOf, isFifoBatch, runGroups } from './schedule.ts';
+import { runBatch } from './schedule.ts';
 
 /**
  * Builds a Lambda handler for SQS batches that acknowledges only what finished, keeps order
@@ -38,28 +37,8 @@ export const sqsBatch = <Body = unknown>(
     }
     const records = event.Records;
     const queue = queueNameOf(records[0]?.eventSourceARN || 'unknown-queue');
-    // At most half of the time this invocation began with: a short function timeout still gets work done.
-    const startedWith = lambdaContext?.getRemainingTimeInMillis?.();
-    const timeGuardMs = Math.min(batch.timeGuardMs, (startedWith ?? Number.POSITIVE_INFINITY) / 2);
-
     const prepared = await Promise.all(records.map((record) => prepareRecord(record, batch.parse)));
-    const env: BatchEnv<Body> = {
-      ...batch,
-      lambdaContext,
-      queue,
-      logged: (item) => loggedMessage(item, queue),
-      now: Date.now,
-    };
-    const outcomes = await runGroups({
-      groups: groupsOf(prepared, isFifoBatch(records, batch.ordering), batch.sequence),
-      concurrency: batch.concurrency,
-      onFailure: batch.onFailure,
-      run: (item) => processRecord(env, item),
-      mustNotStart: () =>
-        lambdaContext?.getRemainingTimeInMillis && lambdaContext.getRemainingTimeInMillis() < timeGuardMs
-          ? 'time-guard'
-          : undefined,
-    });
+    const outcomes = await runBatch({ ...batch, lambdaContext, queue, now: Date.now }, prepared);
     return reportBatch({ prepared, outcomes, queue, metrics: batch.metrics, log: batch.log });
   };
 };
