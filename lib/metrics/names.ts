@@ -57,6 +57,14 @@ export const RELIABILITY_NAMESPACE = 'ReliableEvents';
 /** The dimension names of every reliability metric. */
 export const MetricDimension = { Service: 'Service', Queue: 'Queue' } as const;
 
+/**
+ * The service that logs (`service`) and metrics (the `Service` dimension) name by default, the
+ * same in both: Powertools' POWERTOOLS_SERVICE_NAME (ReliableFunction sets it), else the Lambda
+ * function's name, else 'reliable-events'.
+ */
+export const defaultServiceName = (): string =>
+  process.env.POWERTOOLS_SERVICE_NAME || process.env.AWS_LAMBDA_FUNCTION_NAME || 'reliable-events';
+
 /** The queue's name from its ARN (`arn:aws:sqs:region:account:name`) or URL (`https://…/account/name`). */
 export const queueNameOf = (arnOrUrl: string): string =>
   arnOrUrl.split(/[:/]/).filter(Boolean).at(-1) ?? arnOrUrl;

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { defaultServiceName } from './names.ts';
 
 /** Any structured logger with these methods (Powertools Logger, pino, console) will do. */
 export type StructuredLogger = {
@@ -40,8 +41,7 @@ const describeError = (error: unknown) =>
  * log.duplicate({ messageId, groupId, queue: 'orders.fifo' }, 'idempotency');
  */
 export const createReliabilityLog = (options: ReliabilityLogOptions = {}): ReliabilityLog => {
-  const logger =
-    options.logger ?? new Logger({ serviceName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'reliable-events' });
+  const logger = options.logger ?? new Logger({ serviceName: defaultServiceName() });
   const fields = ({ body, ...identity }: LoggedMessage) =>
     options.logBodies && body !== undefined ? { ...identity, body } : identity;
 

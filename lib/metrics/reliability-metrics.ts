@@ -1,6 +1,12 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { appendTo } from '../collections.ts';
-import { type CounterName, MetricDimension, RELIABILITY_NAMESPACE, type TimingName } from './names.ts';
+import {
+  type CounterName,
+  defaultServiceName,
+  MetricDimension,
+  RELIABILITY_NAMESPACE,
+  type TimingName,
+} from './names.ts';
 import { type EmfDocument, type MetricsSink, stdoutSink } from './sinks.ts';
 
 /** Counts and times reliability events in memory; `flush()` emits them as EMF, once per invocation. */
@@ -14,7 +20,7 @@ export type ReliabilityMetrics = {
 export type ReliabilityMetricsOptions = {
   /** @default RELIABILITY_NAMESPACE ('ReliableEvents') */
   namespace?: string;
-  /** The `Service` dimension. @default process.env.POWERTOOLS_SERVICE_NAME ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'reliable-events' */
+  /** The `Service` dimension. @default POWERTOOLS_SERVICE_NAME, else AWS_LAMBDA_FUNCTION_NAME, else 'reliable-events' (as the logs' `service`) */
   service?: string;
   /** @default stdoutSink */
   sink?: MetricsSink;
@@ -37,11 +43,7 @@ const MAX_VALUES_PER_DOCUMENT = 99;
  */
 export const createReliabilityMetrics = (options: ReliabilityMetricsOptions = {}): ReliabilityMetrics => {
   const namespace = options.namespace ?? RELIABILITY_NAMESPACE;
-  const service =
-    options.service ??
-    process.env.POWERTOOLS_SERVICE_NAME ??
-    process.env.AWS_LAMBDA_FUNCTION_NAME ??
-    'reliable-events';
+  const service = options.service ?? defaultServiceName();
   const sink = options.sink ?? stdoutSink;
   const counters = new Map<string, Map<CounterName, number>>();
   const timings = new Map<string, Map<TimingName, number[]>>();
