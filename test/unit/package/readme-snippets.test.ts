@@ -47,7 +47,9 @@ describe('the README', () => {
     expect(blocks.length).toBeGreaterThan(4);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'assumed.d.ts'), ASSUMED);
-    blocks.forEach(({ code }, i) => writeFileSync(join(dir, `snippet-${i}.ts`), `${code}\nexport {};\n`));
+    for (const [i, { code }] of blocks.entries()) {
+      writeFileSync(join(dir, `snippet-${i}.ts`), `${code}\nexport {};\n`);
+    }
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
