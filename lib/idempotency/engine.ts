@@ -112,7 +112,7 @@ export const createIdempotencyEngine = <Input, Result>(
         existing: (record) => existingOutcome(record, fingerprint),
         storeResult: opts.storeResult,
         now,
-        remember: (record) => cache?.set(record.key, record),
+        cache,
       };
       return mode(call);
     },

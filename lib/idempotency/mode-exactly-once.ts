@@ -22,7 +22,7 @@ const commit = async <Result>(
     record.result = json;
   }
   const outcome = await call.store.complete(record, expect, writes, call.now());
-  if (outcome.completed) call.remember(record);
+  if (outcome.completed) call.cache?.set(record.key, record);
   return outcome;
 };
 

@@ -36,6 +36,6 @@ export type KeyedCall<Result> = {
   /** Keep the result in the record, for replay to duplicates. */
   storeResult: boolean;
   now: () => number;
-  /** Keeps a completed record in the local cache (when there is one). */
-  remember(record: IdempotencyRecord): void;
+  /** The local cache of completed records, when `localCacheSize` > 0. */
+  cache: { set(key: string, record: IdempotencyRecord): unknown } | undefined;
 };
