@@ -3,33 +3,53 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../document-client.ts';
+import { MetricName, queueNameOf } from '../metrics/names.ts';
 import {
   createReliabilityLog,
   type ReliabilityLog,
   type StructuredLogger,
 } from '../metrics/reliability-log.ts';
-import { SendFailedError } from './errors.ts';
+import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { MessageRejectedError } from './errors.ts';
 import type { OutgoingMessage } from './message.ts';
 import { OUTBOX_PREFIX, type OutboxItem } from './outbox.ts';
 import type { Producer } from './producer.ts';
+import { relaySend } from './relay-send.ts';
 
 export type OutboxRelayOptions = {
   producer: Producer;
-  /** Client to mark entries sent. @default new DynamoDBClient({}) */
+  /** Client to mark entries sent or rejected. @default new DynamoDBClient({}) */
   client?: DynamoDBClient | DynamoDBDocumentClient;
   /** Set `sentAt` on each entry once SQS accepted it. @default true */
   markSent?: boolean;
+  /** Counts rejected entries (`MessagesDeadLettered`). @default createReliabilityMetrics(), flushed per invocation; `false` for none */
+  metrics?: ReliabilityMetrics | false;
   logger?: StructuredLogger;
 };
 
 const tableOf = (record: DynamoDBRecord) => record.eventSourceARN?.split(':table/')[1]?.split('/')[0];
 
+type Entry = { record: DynamoDBRecord; item: OutboxItem };
+
+const messageOf = ({ item }: Entry): OutgoingMessage => ({
+  id: item.id,
+  body: item.body,
+  ...(item.orderingKey === undefined ? {} : { orderingKey: item.orderingKey }),
+  ...(item.attributes === undefined ? {} : { attributes: item.attributes }),
+  ...(item.delaySeconds === undefined ? {} : { delaySeconds: item.delaySeconds }),
+  ...(item.sequence === undefined ? {} : { sequence: item.sequence }),
+});
+
 /**
  * A Lambda handler for the outbox table's DynamoDB Stream (`NEW_IMAGE` or `NEW_AND_OLD_IMAGES`,
  * `FunctionResponseTypes: [ReportBatchItemFailures]`): sends each new outbox entry through the
  * producer, with the outbox id as the message id — the FIFO deduplication id — so a relay
- * retried after a crash does not deliver twice. Entries it could not send are reported by
- * their sequence number, and Lambda retries the stream from the first of them.
+ * retried after a crash does not deliver twice. The producer keeps each key in order; what it
+ * could not send is reported by stream sequence number, and Lambda retries from the first of
+ * them. An entry SQS can never take (refused by the producer's checks or as the sender's fault,
+ * or an id another key's entry in the batch already uses) is set aside on its own: marked
+ * `rejectedAt` with its `rejection` in the table, logged, counted as `MessagesDeadLettered`;
+ * the rest of its key goes on in order.
  *
  * @example
  * export const handler = outboxRelay({ producer: createProducer({ queueUrl: process.env.EVENTS_QUEUE_URL! }) });
@@ -38,67 +58,89 @@ export const outboxRelay = (options: OutboxRelayOptions) => {
   const markSent = options.markSent ?? true;
   const documents = documentClient(options.client);
   const log: ReliabilityLog = createReliabilityLog({ logger: options.logger });
+  const queue = queueNameOf(options.producer.queueUrl);
+  const ownMetrics = options.metrics === undefined;
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics());
+
+  const mark = (entries: readonly Entry[], update: string, values: Record<string, unknown>) =>
+    Promise.all(
+      entries.map(
+        ({ record, item }) =>
+          documents
+            .send(
+              new UpdateCommand({
+                TableName: tableOf(record),
+                Key: { pk: item.pk, sk: item.sk },
+                UpdateExpression: update,
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: values,
+              }),
+            )
+            .catch(() => undefined), // The outcome stands; a missing mark only affects observability.
+      ),
+    );
 
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const entries: { record: DynamoDBRecord; item: OutboxItem }[] = [];
+    const entries: Entry[] = [];
+    const reasons = new Map<Entry, string>();
+    const firstWithId = new Map<string, Entry>();
     for (const record of event.Records ?? []) {
       if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) continue;
       const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) as OutboxItem;
       if (!item.pk?.startsWith(OUTBOX_PREFIX)) continue;
+      const entry = { record, item };
       if (typeof item.body !== 'string' || typeof item.id !== 'string') {
-        // Cannot be sent as stored; retrying would block the stream. Logged, never silent.
-        log.failed(
-          { messageId: String(item.id), queue: options.producer.queueUrl },
-          new Error('outbox entry without id or body'),
-          false,
-        );
+        reasons.set(entry, 'the outbox entry has no id or body');
         continue;
       }
-      entries.push({ record, item });
-    }
-    if (entries.length === 0) return { batchItemFailures: [] };
-
-    const messages: OutgoingMessage[] = entries.map(({ item }) => ({
-      id: item.id,
-      body: item.body,
-      ...(item.orderingKey === undefined ? {} : { orderingKey: item.orderingKey }),
-      ...(item.attributes === undefined ? {} : { attributes: item.attributes }),
-      ...(item.delaySeconds === undefined ? {} : { delaySeconds: item.delaySeconds }),
-    }));
-    let failedIds: Set<string>;
-    try {
-      const result = await options.producer.send(messages);
-      failedIds = new Set(result.failed.map((f) => f.id));
-    } catch (error) {
-      if (!(error instanceof SendFailedError)) throw error;
-      failedIds = new Set(error.failures.map((f) => f.id));
+      const first = firstWithId.get(item.id);
+      // One id, two keys: SQS would drop the second as a duplicate of the first.
+      if (first)
+        reasons.set(entry, `the id ${item.id} is already used by ordering key ${first.item.orderingKey}`);
+      else {
+        firstWithId.set(item.id, entry);
+        entries.push(entry);
+      }
     }
 
-    if (markSent) {
-      const sentAt = Date.now();
-      // One write per entry, in parallel: a stream batch can hold hundreds.
-      await Promise.all(
-        entries
-          .filter(({ item }) => !failedIds.has(item.id))
-          .map(
-            ({ record, item }) =>
-              documents
-                .send(
-                  new UpdateCommand({
-                    TableName: tableOf(record),
-                    Key: { pk: item.pk, sk: item.sk },
-                    UpdateExpression: 'SET sentAt = :sentAt',
-                    ConditionExpression: 'attribute_exists(pk)',
-                    ExpressionAttributeValues: { ':sentAt': sentAt },
-                  }),
-                )
-                .catch(() => undefined), // The message is sent; a missing mark only affects observability.
-          ),
+    const outcome =
+      entries.length === 0
+        ? { rejected: new Map(), retry: new Set() }
+        : await relaySend(options.producer, entries.map(messageOf));
+    for (const entry of entries) {
+      const reason = outcome.rejected.get(entry.item.id);
+      if (reason !== undefined) reasons.set(entry, reason);
+    }
+    const rejected = [...reasons];
+    for (const [{ item }, reason] of rejected) {
+      log.deadLettered(
+        { messageId: String(item.id), ...(item.orderingKey ? { groupId: item.orderingKey } : {}), queue },
+        new MessageRejectedError(String(item.id), reason),
+        'outbox (rejectedAt)',
       );
     }
+    if (metrics && rejected.length > 0)
+      metrics.count(MetricName.MessagesDeadLettered, queue, rejected.length);
+    if (metrics && ownMetrics) metrics.flush();
+    const now = Date.now();
+    await Promise.all([
+      ...rejected.map(([entry, reason]) =>
+        mark([entry], 'SET rejectedAt = :now, rejection = :reason', {
+          ':now': now,
+          ':reason': reason.slice(0, 1_000),
+        }),
+      ),
+      markSent
+        ? mark(
+            entries.filter(({ item }) => !outcome.retry.has(item.id) && !outcome.rejected.has(item.id)),
+            'SET sentAt = :now',
+            { ':now': now },
+          )
+        : undefined,
+    ]);
     return {
       batchItemFailures: entries
-        .filter(({ item }) => failedIds.has(item.id))
+        .filter(({ item }) => outcome.retry.has(item.id))
         .map(({ record }) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })),
     };
   };

@@ -38,19 +38,21 @@ export const relayStream = (
   stack: LocalEndpoints,
   streamArn: string,
   handler: (event: DynamoDBStreamEvent) => Promise<unknown>,
+  maxRetryAttempts = 3,
 ) =>
   startDynamoDBStreamSource({
     client: new DynamoDBStreamsClient(localClientConfig(stack, stack.dynamodb.endpoint)),
     streamArn,
     handler: handler as never,
     idleMs: 50,
+    maxRetryAttempts,
   });
 
 /**
  * Receives and deletes messages until `expected` have arrived (bounded in reads), then reads
  * once more so a duplicate would show.
  */
-export const receiveAll = async (sqs: SQSClient, queueUrl: string, expected: number) => {
+export const receiveAll = async (sqs: SQSClient, queueUrl: string, expected: number, maxReads = 40) => {
   const received: Message[] = [];
   const receive = () =>
     sqs.send(
@@ -61,7 +63,7 @@ export const receiveAll = async (sqs: SQSClient, queueUrl: string, expected: num
         MessageAttributeNames: ['All'],
       }),
     );
-  for (let attempt = 0; attempt < 40 && received.length < expected; attempt++) {
+  for (let attempt = 0; attempt < maxReads && received.length < expected; attempt++) {
     const { Messages = [] } = await receive();
     for (const message of Messages) {
       received.push(message);
