@@ -1,7 +1,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { memorySink } from '../metrics/sinks.ts';
+import { type EmfDocument, memorySink } from '../metrics/sinks.ts';
 import type { LocalDeployment, LocalFunction } from './deploy-local.ts';
 import { type StreamBatchReport, startDynamoDBStreamSource } from './dynamodb-stream-source.ts';
 import { createFunctionHost } from './function-host.ts';
@@ -13,6 +13,8 @@ export type LocalRuntimeOptions = {
   deployment: LocalDeployment;
   /** Lines the functions print that are not metrics. @default discarded */
   onLog?: (functionId: string, line: string) => void;
+  /** Every EMF document a function prints, as it prints it (e.g. an alarm evaluator's `putEmf`). @default collected in `metrics` only */
+  onMetrics?: (functionId: string, document: EmfDocument) => void;
   /** Every batch's outcome, from SQS and from streams. */
   onBatch?: (functionId: string, report: BatchReport | StreamBatchReport) => void;
   /** Long-poll wait of the SQS pollers. @default 1 */
@@ -58,7 +60,10 @@ export const startLocalRuntime = (options: LocalRuntimeOptions) => {
         host: createFunctionHost({
           fn,
           baseEnvironment: { ...baseEnvironment, ...options.environment?.(fn) },
-          onMetrics: metrics,
+          onMetrics: (document) => {
+            metrics(document);
+            options.onMetrics?.(fn.logicalId, document);
+          },
           onLog: (line) => options.onLog?.(fn.logicalId, line),
         }),
       },

@@ -1,7 +1,10 @@
 import type { EmfDocument } from '../../metrics/sinks.ts';
+import type { StreamBatchReport } from '../dynamodb-stream-source.ts';
+import type { BatchReport } from '../sqs-event-source.ts';
 import { type AlarmReport, createAlarmEngine } from './alarm-engine.ts';
 import { missingSourceOf } from './coverage.ts';
 import { datapointsOfEmf, datapointsOfLogLine } from './emf.ts';
+import { lambdaDatapointsOf } from './lambda-metrics.ts';
 import { sqsMetricsSampler } from './sqs-metrics.ts';
 import type { AlarmTransition, MetricId, MetricSample, TemplateAlarms } from './types.ts';
 
@@ -12,6 +15,8 @@ export type AlarmEvaluatorOptions = {
   periodScale?: number;
   /** Samples the `AWS/SQS` metrics of these local queues from the emulator. @default no SQS metrics */
   sqs?: { endpoint: string; queues: readonly string[] };
+  /** Functions (logical ids) whose invocations the caller reports through `putBatch`, for `AWS/Lambda` Invocations and Errors. @default none */
+  lambdaFunctions?: readonly string[];
   /** Other metrics the caller feeds through `put()` (e.g. `AWS/Lambda` Errors from the runtime). @default none */
   fedMetrics?: (metric: MetricId) => boolean;
   /** Called on every state change, as it happens (for a live display). */
@@ -30,18 +35,20 @@ export type AlarmsReport = { alarms: AlarmReport[]; problems: string[] };
  * (threshold, comparison, statistic, evaluation periods, datapoints to alarm, missing data), on a
  * clock the caller may shorten. The functions' EMF output comes in through `putEmf` (a metrics
  * sink) or `putLogLine`; `start()` samples the SQS queues and evaluates on a timer; `stop()`
- * evaluates one last time and returns every alarm with its transitions. Alarms nothing local
- * can feed (an `AWS/Lambda` metric, metric math…) are in the report with `evaluated: false`.
+ * evaluates one last time and returns every alarm with its transitions. `putBatch` turns the
+ * runtime's batch reports into `AWS/Lambda` Invocations and Errors. Alarms nothing local can
+ * feed (Lambda Throttles, metric math…) are in the report with `evaluated: false` and the reason.
  *
  * @example
  * const evaluator = createAlarmEvaluator({
  *   alarms: readAlarms(stack, { values: localValuesOf(deployment) }),
  *   periodScale: 60,
  *   sqs: { endpoint: local.sqs.endpoint, queues: deployment.queues.map((q) => q.name) },
+ *   lambdaFunctions: deployment.functions.map((f) => f.logicalId),
  *   onTransition: (t) => console.log(`${t.alarm}: ${t.from} -> ${t.to} (${t.reason})`),
  * });
  * evaluator.start();
- * // … run the app, passing evaluator.putEmf as the runtime's metrics sink …
+ * startLocalRuntime({ stack: local, deployment, onMetrics: (_, doc) => evaluator.putEmf(doc), onBatch: evaluator.putBatch });
  * const { alarms } = await evaluator.stop();
  */
 export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
@@ -54,6 +61,7 @@ export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
     missingSource: (alarm) =>
       missingSourceOf(alarm, {
         ...(sqsQueues ? { sqsQueues } : {}),
+        ...(options.lambdaFunctions ? { lambdaFunctions: options.lambdaFunctions } : {}),
         ...(options.fedMetrics ? { fedMetrics: options.fedMetrics } : {}),
       }),
   });
@@ -95,6 +103,10 @@ export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
     /** A metrics sink: stores an EMF document's datapoints; throws `MetricDocumentError` if it is not valid EMF. */
     putEmf: (document: EmfDocument | unknown): void => {
       for (const p of datapointsOfEmf(document)) engine.put(p.metric, p.sample);
+    },
+    /** Stores one invocation's `AWS/Lambda` Invocations and Errors (the runtime's `onBatch` report). */
+    putBatch: (functionName: string, report: Pick<BatchReport | StreamBatchReport, 'outcome'>): void => {
+      for (const p of lambdaDatapointsOf(functionName, report, now())) engine.put(p.metric, p.sample);
     },
     /** Stores the datapoints of a line a function printed; ignores lines that are not EMF. */
     putLogLine: (line: string): void => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricAlarm } from '../../../../lib/local/alarms/types.ts';
 import { createAlarmEvaluator, MetricDocumentError } from '../../../../lib/local/index.ts';
+import type { BatchReport } from '../../../../lib/local/sqs-event-source.ts';
 import { createReliabilityMetrics, MetricName } from '../../../../lib/metrics/index.ts';
 import type { EmfDocument } from '../../../../lib/metrics/sinks.ts';
 import { metricAlarm } from './metric-alarm-fixture.ts';
@@ -68,7 +69,7 @@ describe('the alarm evaluator', () => {
   it('lists the alarms no local source feeds, unless the caller feeds them', async () => {
     const errors = alarm('errors', {
       namespace: 'AWS/Lambda',
-      metricName: 'Errors',
+      metricName: 'Throttles',
       dimensions: { FunctionName: 'f' },
     });
     const sent = alarm('sent', {
@@ -86,7 +87,7 @@ describe('the alarm evaluator', () => {
       [
         'errors',
         false,
-        'no local source reports AWS/Lambda Errors FunctionName=f; feed it with put() and fedMetrics to evaluate it',
+        'no local source reports AWS/Lambda Throttles FunctionName=f; feed it with put() and fedMetrics to evaluate it',
       ],
       [
         'depth',
@@ -110,6 +111,33 @@ describe('the alarm evaluator', () => {
     // Nothing listens on port 1: the sample fails, and the report says so.
     expect(problems).toEqual([
       expect.stringMatching(/^The SQS emulator at http:\/\/127.0.0.1:1 did not answer \/_fauxqs\/queues/),
+    ]);
+  });
+
+  it('counts invocations that end in a function error, not partial batches, as Lambda Errors', async () => {
+    const errors = alarm('errors', {
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: 'Pay' },
+    });
+    const invocations = alarm('invocations', { ...errors.metric, metricName: 'Invocations' });
+    const run = async (outcomes: BatchReport['outcome'][]) => {
+      const { evaluator, advance } = evaluatorOf([errors, invocations], { lambdaFunctions: ['Pay'] });
+      for (const outcome of outcomes) evaluator.putBatch('Pay', { outcome });
+      advance(1_000);
+      await evaluator.evaluate();
+      return evaluator.report().alarms.map((a) => a.state);
+    };
+    expect(await run(['ok', 'partial', 'invalid-response'])).toEqual(['OK', 'ALARM']);
+    for (const outcome of ['error', 'timeout', 'crash'] as const)
+      expect(await run([outcome])).toEqual(['ALARM', 'ALARM']);
+    const { evaluator } = evaluatorOf(
+      [errors, alarm('other', { ...errors.metric, dimensions: { FunctionName: 'Gone' } })],
+      { lambdaFunctions: ['Pay'] },
+    );
+    expect(evaluator.report().alarms.map((a) => a.reason)).toEqual([
+      'not evaluated yet',
+      'AWS/Lambda Errors FunctionName=Gone: no local function has that name',
     ]);
   });
 });
