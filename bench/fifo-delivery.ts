@@ -105,8 +105,11 @@ export type DeliveryOptions = {
 
 /**
  * Invokes `handler` as Lambda's SQS event source mapping does on a FIFO queue, in process: up to
- * `concurrency` batches in flight, partial batch responses honoured, a thrown error failing the
- * whole batch. Receives and deletes take no time here, for every contender alike.
+ * `concurrency` batches in flight — "for FIFO queues, concurrent invocations are capped at the
+ * number of message group IDs or the maximum concurrency setting, whichever is lower"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html), which the queue's group
+ * locks give here —, partial batch responses honoured, a thrown error failing the whole batch.
+ * Receives and deletes take no time here, for every contender alike.
  */
 export const deliver = async (options: DeliveryOptions): Promise<DeliveryStats> => {
   const { queue, handler } = options;

@@ -134,6 +134,14 @@ export const printTable = (
       cells.map((cell, i) => (i < 3 ? cell.padEnd(columns[i]![1]) : cell.padStart(columns[i]![1]))).join(''),
     );
   }
+  const slowest = Math.max(...rows.map((r) => r.latencyMs));
+  const fewest = Math.min(...rows.map((r) => r.groups));
+  console.log(`\n$/M msg by service at ${slowest} ms, ${fewest} group(s): DynamoDB + SQS + Lambda`);
+  for (const row of rows.filter((r) => r.latencyMs === slowest && r.groups === fewest)) {
+    const { dynamodb, sqs, lambda } = row.cost;
+    const parts = [dynamodb, sqs, lambda].map((dollars) => `$${dollars.toFixed(2)}`).join(' + ');
+    console.log(`  ${(about.names.get(row.contender) ?? row.contender).padEnd(28)}${parts}`);
+  }
   const total = (pick: (r: Row) => number) => rows.reduce((s, r) => s + pick(r), 0);
   const checked = total((r) => r.capacity.checked);
   const transactions = rows.reduce(
