@@ -128,6 +128,8 @@ export class ReliableConsumer extends Construct {
     if (props.idempotencyTable) environment.IDEMPOTENCY_TABLE = props.idempotencyTable.tableName;
     for (const [name, { table }] of Object.entries(props.tables ?? {})) environment[name] = table.tableName;
     if (deadLetterPoison) environment.DEAD_LETTER_QUEUE_URL = queue.deadLetterQueue.queueUrl;
+    // sqsBatch's sequence guard stops holding a record on its last receive before the redrive.
+    environment.MAX_RECEIVE_COUNT = String(queue.maxReceiveCount);
 
     this.function = new ReliableFunction(this, 'Handler', {
       ...props,

@@ -45,6 +45,19 @@ const parseJson = (record: SQSRecord): unknown => {
   }
 };
 
+/** A record as a message without its body: what can be read of one whose body does not parse. */
+export const envelopeOf = (record: SQSRecord): SqsMessage<undefined> => ({
+  body: undefined,
+  messageId: record.messageId,
+  ...(record.attributes?.MessageGroupId === undefined ? {} : { groupId: record.attributes.MessageGroupId }),
+  ...(record.attributes?.SequenceNumber === undefined
+    ? {}
+    : { sequenceNumber: record.attributes.SequenceNumber }),
+  receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
+  attributes: record.messageAttributes ?? {},
+  record,
+});
+
 /** Turns a Lambda SQS record into the handler's message, parsing and validating the body. */
 export const parseRecord = async <Body>(
   record: SQSRecord,
@@ -72,17 +85,7 @@ export const parseRecord = async <Body>(
       body = result.value;
     }
   }
-  return {
-    body: body as Body,
-    messageId: record.messageId,
-    ...(record.attributes?.MessageGroupId === undefined ? {} : { groupId: record.attributes.MessageGroupId }),
-    ...(record.attributes?.SequenceNumber === undefined
-      ? {}
-      : { sequenceNumber: record.attributes.SequenceNumber }),
-    receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
-    attributes: record.messageAttributes ?? {},
-    record,
-  };
+  return { ...envelopeOf(record), body: body as Body };
 };
 
 /** A record after parsing: either a message or the reason it could not be parsed. */

@@ -59,6 +59,10 @@ export const sqsBatchDefaults = {
 const fail = (option: string, expected: string, received: unknown) =>
   invalidOption('sqsBatch', option, expected, received);
 
+// ReliableConsumer passes its queue's redrive maxReceiveCount to the function.
+const receiveCountFromEnvironment = () =>
+  process.env.MAX_RECEIVE_COUNT ? Number(process.env.MAX_RECEIVE_COUNT) : undefined;
+
 /** Rejects a misconfiguration when the handler is built, not when the first record arrives. */
 const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>): void => {
   if (typeof handler !== 'function')
@@ -95,6 +99,13 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
       );
     if (sequence.holdForMs !== undefined && !(sequence.holdForMs >= 0))
       fail('sequence.holdForMs', 'zero or more milliseconds', sequence.holdForMs);
+    const maxReceiveCount = sequence.maxReceiveCount ?? receiveCountFromEnvironment();
+    if (maxReceiveCount !== undefined && !(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 2))
+      fail(
+        'sequence.maxReceiveCount',
+        'an integer ≥ 2 (the redrive policy’s; with 1 a record could never be held)',
+        maxReceiveCount,
+      );
     if (sequence.onLost !== undefined && !['process', 'dead-letter'].includes(sequence.onLost)) {
       fail('sequence.onLost', "'process' | 'dead-letter'", sequence.onLost);
     }
@@ -139,7 +150,12 @@ export const resolveSqsBatchOptions = <Body>(
     ...(sequence && {
       sequence,
       guard: createSequenceGuard(
-        { holdForMs: sqsBatchDefaults.holdForMs, onLost: sqsBatchDefaults.onLost, ...sequence },
+        {
+          holdForMs: sqsBatchDefaults.holdForMs,
+          onLost: sqsBatchDefaults.onLost,
+          maxReceiveCount: receiveCountFromEnvironment(),
+          ...sequence,
+        },
         log,
       ),
     }),

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { NonRetryableError } from '../errors.ts';
 import { IdempotencyPayloadMismatchError } from '../idempotency/errors.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
-import { loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
+import { envelopeOf, loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
 import type { CountedOutcome, RecordOutcome } from './outcome.ts';
 import type { SequenceTicket } from './sequence-guard.ts';
@@ -101,20 +101,29 @@ const processGuarded = async <Body>(
   prepared: PreparedRecord<Body>,
 ): Promise<CountedOutcome> => {
   const { message } = prepared;
-  if (prepared.parseError !== undefined || !message) return deadLetter(env, prepared, prepared.parseError);
-  if (!env.guard) return runHandler(env, prepared, message, undefined);
+  const poison = prepared.parseError !== undefined || !message;
+  // A record whose body does not parse still used its number when the key and number come from
+  // its attributes: it goes through the guard like any other, and its dead-lettering moves the
+  // watermark, or the next number would be held for a gap that never fills.
+  const subject = message ?? (envelopeOf(prepared.record) as SqsMessage<Body>);
+  if (!env.guard || (poison && !env.guard.readable(subject)))
+    return poison
+      ? deadLetter(env, prepared, prepared.parseError)
+      : runHandler(env, prepared, subject, undefined);
 
-  const checked = await env.guard.check(message, loggedMessage(prepared, env.queue));
+  const checked = await env.guard.check(subject, loggedMessage(prepared, env.queue));
   if ('outcome' in checked) return checked.outcome;
   const { ticket } = checked;
-  const outcome =
-    'poison' in checked
+  const outcome = poison
+    ? await deadLetter(env, prepared, prepared.parseError)
+    : 'poison' in checked
       ? await deadLetter(env, prepared, checked.poison)
-      : await runHandler(env, prepared, message, ticket);
+      : await runHandler(env, prepared, subject, ticket);
   if (!ticket) return outcome;
   await env.guard.settle(ticket, outcome);
   // Numbers found lost before this record are counted once: with it processed, or with it dead-lettered for them.
-  return ticket.lost && (outcome.kind === 'processed' || 'poison' in checked)
+  return ticket.lost &&
+    (outcome.kind === 'processed' || outcome.kind === 'dead-lettered' || 'poison' in checked)
     ? { ...outcome, lost: ticket.lost }
     : outcome;
 };

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
-import type { PreparedRecord } from './message.ts';
+import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { CountedOutcome, RecordOutcome } from './outcome.ts';
 import { isRetried } from './outcome.ts';
 import { type BatchEnv, processRecord } from './process-record.ts';
@@ -24,10 +24,12 @@ const groupsOf = <Body>(
   for (const item of prepared) {
     let groupKey = item.record.messageId;
     if (fifo) groupKey = `g:${item.record.attributes?.MessageGroupId ?? item.record.messageId}`;
-    else if (sequence && item.message) {
+    else if (sequence) {
+      // A record whose body does not parse is still ordered by the key and number it carries.
+      const message = item.message ?? (envelopeOf(item.record) as SqsMessage<Body>);
       try {
-        groupKey = `s:${sequence.key(item.message)}`;
-        seqOf.set(item, sequence.seq(item.message));
+        groupKey = `s:${sequence.key(message)}`;
+        seqOf.set(item, sequence.seq(message));
       } catch {
         // A message whose key cannot be read runs alone; the guard will report it.
       }

@@ -13,6 +13,13 @@ export type SequenceGuardOptions<Body> = {
   store: SequenceStore;
   /** How long after it was sent a record may wait for the gap before it counts lost. @default 900_000 (15 minutes) */
   holdForMs?: number;
+  /**
+   * The source queue's redrive `maxReceiveCount`: a record on its last receive before SQS would
+   * move it to the dead-letter queue is not held again — the gap counts lost then, whatever
+   * `holdForMs` says, so a held record never reaches the DLQ still "held".
+   * @default the `MAX_RECEIVE_COUNT` environment variable (`ReliableConsumer` sets it from its queue), else none
+   */
+  maxReceiveCount?: number;
   /** What to do with the record after a gap counted lost: process it, or dead-letter it. @default 'process' */
   onLost?: 'process' | 'dead-letter';
 };
@@ -28,6 +35,8 @@ export type SequenceCheck =
   | { ticket: SequenceTicket };
 
 export type SequenceGuard<Body> = {
+  /** Whether the record's key and number can be read (a poison record's, from its attributes). */
+  readable(message: SqsMessage<Body>): boolean;
   /** Compares the record's number with its key's watermark. */
   check(message: SqsMessage<Body>, logged: LoggedMessage): Promise<SequenceCheck>;
   /** Exactly-once: the watermark moves in the record's own transaction, with its effects. */
@@ -44,10 +53,18 @@ export type SequenceGuard<Body> = {
  * const guard = createSequenceGuard({ key: (m) => m.body.account, seq: (m) => m.body.seq, store }, log);
  */
 export const createSequenceGuard = <Body>(
-  options: Required<SequenceGuardOptions<Body>>,
+  options: Required<Omit<SequenceGuardOptions<Body>, 'maxReceiveCount'>> & { maxReceiveCount?: number },
   log: ReliabilityLog,
   now: () => number = Date.now,
 ): SequenceGuard<Body> => ({
+  readable(message) {
+    try {
+      return typeof options.key(message) === 'string' && Number.isFinite(options.seq(message));
+    } catch {
+      return false;
+    }
+  },
+
   async check(message, logged) {
     const key = options.key(message);
     const seq = options.seq(message);
@@ -67,7 +84,12 @@ export const createSequenceGuard = <Body>(
     if (seq === last + 1) return { ticket };
 
     const sentAt = Number(message.record.attributes?.SentTimestamp ?? now());
-    if (now() - sentAt < options.holdForMs) {
+    // On the last receive before the redrive, a record reported failed would go to the DLQ:
+    // SQS moves a message once its receive count exceeds maxReceiveCount (SQS developer guide,
+    // dead-letter queues: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+    const lastReceive =
+      options.maxReceiveCount !== undefined && message.receiveCount >= options.maxReceiveCount;
+    if (now() - sentAt < options.holdForMs && !lastReceive) {
       log.gap(logged, { sequenceKey: key, expected: last + 1, received: seq });
       return { outcome: { kind: 'held', error: new SequenceGapError(key, last + 1, seq) } };
     }

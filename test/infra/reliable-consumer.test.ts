@@ -55,8 +55,15 @@ describe('ReliableConsumer', () => {
       Timeout: 30,
     });
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-      ['DEAD_LETTER_QUEUE_URL', 'IDEMPOTENCY_TABLE', 'PAYMENTS_TABLE', 'POWERTOOLS_SERVICE_NAME'].sort(),
+      [
+        'DEAD_LETTER_QUEUE_URL',
+        'IDEMPOTENCY_TABLE',
+        'MAX_RECEIVE_COUNT',
+        'PAYMENTS_TABLE',
+        'POWERTOOLS_SERVICE_NAME',
+      ].sort(),
     );
+    expect(fn.Properties.Environment.Variables.MAX_RECEIVE_COUNT).toBe('5');
     expect(fn.Metadata[HANDLER_METADATA]).toEqual({
       entry: 'test/infra/fixtures/handler.ts',
       handler: 'handler',
