@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import { type InspectableSqsStore, runningSqsEmulators } from './alarms/running-emulators.ts';
 import { adaptFifoReceives, assertFauxqsShape } from './fifo-receive.ts';
 
 /** A running SQS emulator. `stop()` closes its server. */
@@ -54,21 +55,22 @@ const sqsStore = async (): Promise<object> => {
 export const startSqsEmulator = async (
   options: { port?: number; region?: string } = {},
 ): Promise<RunningSqsEmulator> => {
+  const store = await sqsStore();
   const app = buildApp({
     logger: false,
     defaultRegion: options.region ?? 'us-east-1',
     // The other stores default, one by one.
-    stores: { sqsStore: await sqsStore() } as unknown as NonNullable<
-      Parameters<typeof buildApp>[0]
-    >['stores'],
+    stores: { sqsStore: store } as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'],
   });
   const address = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
+  runningSqsEmulators.register(address, store as InspectableSqsStore);
   let closed = false;
   return {
     endpoint: address,
     stop: async () => {
       if (closed) return;
       closed = true;
+      runningSqsEmulators.unregister(address);
       await app.close();
     },
   };

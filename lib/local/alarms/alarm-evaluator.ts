@@ -21,7 +21,7 @@ export type AlarmEvaluatorOptions = {
   fedMetrics?: (metric: MetricId) => boolean;
   /** Called on every state change, as it happens (for a live display). */
   onTransition?: (transition: AlarmTransition) => void;
-  /** How often `start()` samples SQS and evaluates, in ms. @default a quarter of the shortest local period, 100 to 15 000 */
+  /** How often `start()` evaluates, in ms (SQS is sampled twice per local period). @default a quarter of the shortest local period, 100 to 15 000 */
   intervalMs?: number;
   /** @default Date.now */
   now?: () => number;
@@ -71,28 +71,33 @@ export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
   const sample = options.sqs
     ? sqsMetricsSampler({ endpoint: options.sqs.endpoint, queues: options.sqs.queues, ageOf: ages })
     : undefined;
-  const scale = options.periodScale ?? 1;
-  const shortest = Math.min(
-    ...options.alarms.metricAlarms.map((a) => (a.periodSeconds * 1000) / scale),
-    60_000,
-  );
-  const intervalMs = options.intervalMs ?? Math.min(15_000, Math.max(100, shortest / 4));
+  const localPeriods = (namespace?: string) =>
+    options.alarms.metricAlarms
+      .filter((a) => namespace === undefined || a.metric.namespace === namespace)
+      .map((a) => (a.periodSeconds * 1000) / (options.periodScale ?? 1));
+  const intervalMs =
+    options.intervalMs ?? Math.min(15_000, Math.max(100, Math.min(...localPeriods(), 60_000) / 4));
+  // SQS reports its metrics once a period; sampling twice a period leaves none without a datapoint.
+  const sampleEveryMs = Math.max(intervalMs, Math.min(...localPeriods('AWS/SQS'), 120_000) / 2);
+  let sampledAt = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  /** Samples SQS (when configured) and evaluates every period that has ended. */
-  const evaluate = async (): Promise<void> => {
-    if (sample) {
+  const cycle = async (sampling: boolean): Promise<void> => {
+    if (sample && sampling) {
+      sampledAt = now();
       try {
-        for (const p of await sample(now())) engine.put(p.metric, p.sample);
+        for (const p of await sample(sampledAt)) engine.put(p.metric, p.sample);
       } catch (error) {
         problems.add(error instanceof Error ? error.message : String(error));
       }
     }
     engine.tick();
   };
+  /** Samples SQS (when configured) and evaluates every period that has ended. */
+  const evaluate = () => cycle(true);
   const loop = () => {
-    running ??= evaluate().finally(() => {
+    running ??= cycle(now() - sampledAt >= sampleEveryMs).finally(() => {
       running = undefined;
     });
   };

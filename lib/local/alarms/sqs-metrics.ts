@@ -1,4 +1,5 @@
 import { SqsMetricsError } from './errors.ts';
+import { runningSqsEmulators } from './running-emulators.ts';
 import type { MetricId, MetricSample } from './types.ts';
 
 /** The `AWS/SQS` metrics sampled from the local emulator, by their CloudWatch names. */
@@ -74,17 +75,18 @@ export const sqsMetricsSampler = (options: SqsMetricsOptions) => {
     ]);
     for (const name of options.ageOf ?? []) {
       if (!wanted.has(name)) continue;
-      const { messages } = await get<Inspection>(`/_fauxqs/queues/${encodeURIComponent(name)}`);
-      const sent = [
-        ...messages.ready.map((m) => m.sentTimestamp),
-        ...messages.inflight.map((e) => e.message.sentTimestamp),
-      ];
-      if (sent.length > 0)
+      const { messages } =
+        runningSqsEmulators.at(options.endpoint)?.inspectQueue(name) ??
+        (await get<Inspection>(`/_fauxqs/queues/${encodeURIComponent(name)}`));
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const m of messages.ready) oldest = Math.min(oldest, m.sentTimestamp);
+      for (const e of messages.inflight) oldest = Math.min(oldest, e.message.sentTimestamp);
+      if (oldest !== Number.POSITIVE_INFINITY)
         points.push(
           point(
             name,
             'ApproximateAgeOfOldestMessage',
-            Math.max(0, Math.floor((now - Math.min(...sent)) / 1000)),
+            Math.max(0, Math.floor((now - oldest) / 1000)),
             'Seconds',
           ),
         );
