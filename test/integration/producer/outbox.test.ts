@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createProducer, outbox, outboxRelay } from '../../../lib/producer/index.ts';
 import { createFifoQueue, createTable, localClients } from '../../support/local.ts';
 import { captureLogger } from '../../support/sqs-events.ts';
-import { createOutboxTable, receiveAll, relayStream } from './outbox-support.ts';
+import { createOutboxTable, receiveAll, relayStream } from './support.ts';
 
 const { stack, dynamodb, documents, sqs } = localClients();
 

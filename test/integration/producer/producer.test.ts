@@ -1,7 +1,7 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createProducer } from '../../../lib/producer/index.ts';
 import { createFifoQueue, localClients } from '../../support/local.ts';
+import { receiveByKey } from './support.ts';
 
 const { sqs } = localClients();
 const KEYS = 10;
@@ -24,34 +24,8 @@ describe('producer on the SQS emulator', () => {
     // A producer that crashed before hearing back sends the same ids again: SQS drops them.
     for (let i = 0; i < messages.length; i += 100) await producer.send(messages.slice(i, i + 100));
 
-    const received: Record<string, number[]> = {};
-    let total = 0;
-    let emptyReads = 0;
-    for (let round = 0; round < 400 && emptyReads < 2; round++) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: total >= messages.length ? 1 : 0,
-        }),
-      );
-      emptyReads = Messages.length === 0 ? emptyReads + 1 : 0;
-      for (const message of Messages) {
-        const { key, n } = JSON.parse(message.Body ?? '{}') as { key: string; n: number };
-        received[key] = [...(received[key] ?? []), n];
-        total++;
-      }
-      if (Messages.length > 0) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-      }
-    }
+    const received = await receiveByKey(sqs, queueUrl);
 
-    expect(total).toBe(KEYS * PER_KEY);
     const inOrder = Array.from({ length: PER_KEY }, (_, i) => i + 1);
     for (let k = 0; k < KEYS; k++) expect(received[`k${k}`]).toEqual(inOrder);
   }, 60_000);

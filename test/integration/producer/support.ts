@@ -1,6 +1,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
@@ -72,4 +73,28 @@ export const receiveAll = async (sqs: SQSClient, queueUrl: string, expected: num
   }
   const { Messages = [] } = await receive();
   return [...received, ...Messages];
+};
+
+/** Receives and deletes `{ key, n }` bodies until the queue stays empty; each key's numbers in arrival order. */
+export const receiveByKey = async (sqs: SQSClient, queueUrl: string) => {
+  const received: Record<string, number[]> = {};
+  let emptyReads = 0;
+  for (let round = 0; round < 500 && emptyReads < 2; round++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    emptyReads = Messages.length === 0 ? emptyReads + 1 : 0;
+    for (const message of Messages) {
+      const { key, n } = JSON.parse(message.Body ?? '{}') as { key: string; n: number };
+      received[key] = [...(received[key] ?? []), n];
+    }
+    if (Messages.length > 0)
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+  }
+  return received;
 };
