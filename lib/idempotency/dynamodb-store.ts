@@ -124,6 +124,20 @@ export const dynamoDBStore = (options: DynamoDBStoreOptions): IdempotencyStore =
       }
     },
 
+    transactional: {
+      documents,
+      tableName: TableName,
+      recordPut: (record, nowMs) => ({
+        Put: {
+          TableName,
+          Item: toItem(record),
+          ...condition('absent', record, nowMs),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      }),
+      toRecord,
+    },
+
     async release(key, owner) {
       try {
         await documents.send(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
+import { documentClient } from '../document-client.ts';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyError,
@@ -9,7 +10,9 @@ import {
 import { fingerprintOf } from './fingerprint.ts';
 import { atLeastOnce } from './mode-at-least-once.ts';
 import { atMostOnce } from './mode-at-most-once.ts';
+import { effectConditional } from './mode-effect-conditional.ts';
 import { exactlyOnce, exactlyOnceOptimistic } from './mode-exactly-once.ts';
+import { exactlyOnceStaged } from './mode-grouped.ts';
 import { resolveOptions } from './options.ts';
 import type { BeginOutcome, IdempotencyEngine, KeyedCall } from './session.ts';
 import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
@@ -32,15 +35,24 @@ const replayOf = <Result>(record: IdempotencyRecord): Result =>
  */
 export const createIdempotencyEngine = <Input, Result>(
   options: IdempotencyOptions<Input>,
+  /** `staged`: sessions stage their writes for group commit (sqsBatch's `groupCommit`). */
+  internal: { staged?: boolean } = {},
 ): IdempotencyEngine<Input, Result> => {
   const opts = resolveOptions(options);
   const { store, now } = opts;
+  const effectDocuments = opts.mode === 'effect-conditional' ? documentClient(opts.client) : undefined;
   const cache =
     opts.localCacheSize > 0
       ? new LRUCache<string, IdempotencyRecord>({ max: opts.localCacheSize })
       : undefined;
   const mode =
-    opts.mode === 'at-most-once' ? atMostOnce : opts.optimistic ? exactlyOnceOptimistic : exactlyOnce;
+    opts.mode === 'at-most-once'
+      ? atMostOnce
+      : internal.staged
+        ? <R>(call: KeyedCall<R>) => exactlyOnceStaged({ ...call, storeResult: opts.storeResult })
+        : opts.optimistic
+          ? exactlyOnceOptimistic
+          : exactlyOnce;
 
   const leaseMs = (lambdaContext?: Context): number => {
     const remaining = lambdaContext?.getRemainingTimeInMillis?.();
@@ -89,6 +101,7 @@ export const createIdempotencyEngine = <Input, Result>(
           `The idempotency key is longer than DynamoDB's ${MAX_KEY_BYTES}-byte key limit; use a shorter key.`,
         );
       }
+      if (effectDocuments) return effectConditional({ key, documents: effectDocuments, lambdaContext });
       const fingerprint = opts.fingerprint ? fingerprintOf(opts.fingerprint(input)) : undefined;
       const nowMs = now();
 

@@ -82,3 +82,43 @@ export class IdempotencyResultTooLargeError extends ReliableEventsError {
     this.bytes = bytes;
   }
 }
+
+/**
+ * Effect-conditional mode: the guarded write's condition failed and the item does not show this
+ * key applied, so it is not a duplicate: another key wrote the item, or the caller's own
+ * condition does not hold. Nothing of the call was written.
+ */
+export class EffectConditionFailedError extends ReliableEventsError {
+  static override readonly errorName: string = 'EffectConditionFailedError';
+
+  override readonly retryable = true;
+  readonly key: string;
+  /** The item as the failed condition found it (`ReturnValuesOnConditionCheckFailure: ALL_OLD`). */
+  readonly item: Record<string, unknown> | undefined;
+
+  constructor(key: string, item: Record<string, unknown> | undefined) {
+    super(
+      `The guarded write for key "${key}" was refused: its item ${item ? 'exists without this key applied' : 'does not exist'}, ` +
+        'so its condition (or your own ConditionExpression on it) does not hold. Nothing of this call was written.',
+    );
+    this.key = key;
+    this.item = item;
+  }
+}
+
+/** DynamoDB cancelled the transaction that held this call's writes, for a reason of one of them (`code`). */
+export class IdempotencyWriteCancelledError extends ReliableEventsError {
+  static override readonly errorName: string = 'IdempotencyWriteCancelledError';
+
+  override readonly retryable = true;
+  readonly key: string;
+  readonly code: string;
+
+  constructor(key: string, code: string, detail: string | undefined) {
+    super(
+      `DynamoDB cancelled the writes of key "${key}": ${code}${detail ? ` (${detail})` : ''}. Nothing of this call was written.`,
+    );
+    this.key = key;
+    this.code = code;
+  }
+}

@@ -1,4 +1,5 @@
 export { type DynamoDBStoreOptions, dynamoDBStore } from './dynamodb-store.ts';
+export { type EffectGuardOptions, putIfAbsent, updateOncePerKey } from './effect-writes.ts';
 export { createIdempotencyEngine } from './engine.ts';
 export { fingerprintOf } from './fingerprint.ts';
 export { makeIdempotent } from './make-idempotent.ts';

@@ -13,7 +13,7 @@ export const idempotencyDefaults = {
   localCacheSize: 0,
 } as const;
 
-const MODES = ['exactly-once', 'at-least-once', 'at-most-once'];
+const MODES = ['exactly-once', 'at-least-once', 'at-most-once', 'effect-conditional'];
 
 const fail = (option: string, expected: string, received: unknown) =>
   invalidOption('idempotency', option, expected, received);
@@ -33,7 +33,11 @@ export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
     Pick<IdempotencyOptions<Input>, 'fingerprint'>;
 
   const store = opts.store as Partial<typeof opts.store> | undefined;
-  if (
+  if (opts.mode === 'effect-conditional') {
+    // No record: nothing holds a fingerprint to compare with.
+    if (opts.fingerprint !== undefined)
+      fail('fingerprint', "no fingerprint with mode 'effect-conditional' (it keeps no record)", 'a function');
+  } else if (
     typeof store?.claim !== 'function' ||
     typeof store.complete !== 'function' ||
     typeof store.release !== 'function'

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { StagedCommit } from './staged-commit.ts';
 import type { IdempotencyRecord, IdempotencyStore, IdempotentContext } from './types.ts';
 
 /** A call that must run: report its outcome with `succeed` or `fail`. */
@@ -13,6 +14,11 @@ export type IdempotencySession<Result> = {
    * caller got that call's stored result, and this call's writes were rolled back. A duplicate.
    */
   readonly replayed?: boolean;
+  /**
+   * Group commit: the call's writes, ready to join a transaction with other calls', instead of
+   * `succeed` committing them alone. Only modes without a lease offer it.
+   */
+  stage?(result: Result): StagedCommit;
 };
 
 export type BeginOutcome<Result> =

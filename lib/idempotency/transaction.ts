@@ -1,4 +1,5 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { guardOf } from './effect-writes.ts';
 import { IdempotencyTransactionError } from './errors.ts';
 
 type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -34,14 +35,25 @@ export type TransactionCollector = {
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 export const MAX_TRANSACTION_WRITES = 99;
 
-/** Creates a collector; `enabled: false` makes every registration throw with `reason`. */
+/**
+ * Creates a collector; with `disabledReason` every registration throws with it. Writes made by
+ * `putIfAbsent`/`updateOncePerKey` carry their condition only in effect-conditional mode
+ * (`guards: true`); anywhere else they would land unguarded, so they are refused.
+ */
 export const createTransactionCollector = (
   disabledReason?: string,
   limit = MAX_TRANSACTION_WRITES,
+  guards = false,
 ): TransactionCollector => {
   const writes: TransactWrite[] = [];
   const add = (write: TransactWrite) => {
     if (disabledReason) throw new IdempotencyTransactionError(disabledReason);
+    if (!guards && guardOf(write)) {
+      throw new IdempotencyTransactionError(
+        "putIfAbsent and updateOncePerKey carry the idempotency condition only in mode 'effect-conditional'; " +
+          'register a plain write here (the idempotency record already guards it).',
+      );
+    }
     if (writes.length >= limit) {
       throw new IdempotencyTransactionError(
         `A transaction holds at most ${limit} writes beside the idempotency record (DynamoDB's limit is 100 actions); ` +

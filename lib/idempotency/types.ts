@@ -1,11 +1,17 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { IdempotencyRecord } from './record.ts';
+import type { TransactItem } from './staged-commit.ts';
 import type { TransactionCollector, TransactWrite } from './transaction.ts';
 
 export type { IdempotencyRecord, RecordStatus } from './record.ts';
 
-/** The three delivery semantics; defined in docs/semantics.md. */
-export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
+/**
+ * The three delivery semantics, and `effect-conditional`: exactly-once for a handler whose guard
+ * write carries the idempotency condition itself, with no record. Defined in docs/semantics.md.
+ */
+export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'effect-conditional';
 
 export type ClaimOutcome = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
 
@@ -43,6 +49,17 @@ export type IdempotencyStore = {
   ): Promise<CompleteOutcome>;
   /** Deletes the record only if `owner` still holds it. Returns whether it did. */
   release(key: string, owner: string): Promise<boolean>;
+  /** For group commit: the record's put as a transaction action, and the client and table to commit and read with. */
+  transactional?: TransactionalStore;
+};
+
+export type TransactionalStore = {
+  documents: DynamoDBDocumentClient;
+  tableName: string;
+  /** The COMPLETED record's put, conditional on the key being free at `nowMs`, returning the old item on failure. */
+  recordPut(record: IdempotencyRecord, nowMs: number): TransactItem;
+  /** The stored item as a record. */
+  toRecord(item: Record<string, unknown> | undefined): IdempotencyRecord | undefined;
 };
 
 /** What the wrapped function receives beside its input. */
@@ -56,7 +73,10 @@ export type IdempotentContext = {
 };
 
 export type IdempotencyOptions<Input> = {
-  store: IdempotencyStore;
+  /** Where records live. Not used by `mode: 'effect-conditional'`, which keeps none. */
+  store?: IdempotencyStore;
+  /** `mode: 'effect-conditional'`: the client its writes go through. @default a client from the environment */
+  client?: DynamoDBClient | DynamoDBDocumentClient;
   /** Derives the idempotency key from the input. */
   key: (input: Input) => string | undefined | null;
   /** @default 'exactly-once' */

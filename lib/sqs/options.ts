@@ -25,6 +25,15 @@ export type SqsBatchOptions<Body> = {
   concurrency?: number;
   /** Per-record idempotency, on the engine of `makeIdempotent`. */
   idempotency?: IdempotencyOptions<SqsMessage<Body>>;
+  /**
+   * Group commit: the records of one group that run back to back commit in as few
+   * `TransactWriteItems` as DynamoDB allows instead of one each. Needs `idempotency` in
+   * `exactly-once` mode (committed optimistically: no lease) on `dynamoDBStore`, or in
+   * `effect-conditional` mode, and a handler whose only effects are the writes it registers and
+   * which reads nothing an earlier record of the same batch writes, except the items it writes
+   * itself (docs/semantics.md, group commit). @default false
+   */
+  groupCommit?: boolean;
   /** Per-key sequence guard: ordering on standard queues and loss detection. */
   sequence?: SequenceGuardOptions<Body>;
   /** Where non-retryable records go. Without it they are reported failed, so the queue's redrive policy moves them. */
@@ -52,6 +61,7 @@ export const sqsBatchDefaults = {
   onFailure: 'skip-group',
   concurrency: 10,
   timeGuardMs: 5_000,
+  groupCommit: false,
   holdForMs: 15 * 60_000,
   onLost: 'process',
 } as const;
@@ -86,6 +96,7 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
     fail('timeGuardMs', 'zero or more milliseconds', timeGuardMs);
   if (deadLetterQueueUrl !== undefined && !/^https?:\/\//.test(deadLetterQueueUrl))
     fail('deadLetterQueueUrl', 'a queue URL', deadLetterQueueUrl);
+  if (options.groupCommit !== undefined) validateGroupCommit(options);
   if (sequence) {
     if (typeof sequence.key !== 'function')
       fail('sequence.key', 'a function (message) => string', typeof sequence.key);
@@ -112,6 +123,24 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
   }
 };
 
+/** Group commit stages writes for a shared transaction: only where nothing is written before the commit. */
+const validateGroupCommit = <Body>({ groupCommit, idempotency, sequence }: SqsBatchOptions<Body>): void => {
+  if (typeof groupCommit !== 'boolean') fail('groupCommit', 'true or false', groupCommit);
+  if (!groupCommit) return;
+  const mode = idempotency?.mode ?? 'exactly-once';
+  if (!idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
+    fail(
+      'groupCommit',
+      "idempotency with mode 'exactly-once' or 'effect-conditional'",
+      idempotency ? mode : 'no idempotency',
+    );
+  if (mode === 'exactly-once' && !idempotency?.store?.transactional)
+    fail('groupCommit', 'an idempotency store that commits transactions (dynamoDBStore)', 'another store');
+  // The guard reads each record's watermark before it runs; a pending commit would hide the move.
+  if (sequence)
+    fail('groupCommit', 'no `sequence` option beside it (the guard reads before each record)', 'both');
+};
+
 /** The options of one `sqsBatch` handler, checked and filled in, with what they build. */
 export type ResolvedSqsBatch<Body> = {
   handler: RecordHandler<Body>;
@@ -120,6 +149,7 @@ export type ResolvedSqsBatch<Body> = {
   onFailure: 'skip-group' | 'stop-batch';
   concurrency: number;
   timeGuardMs: number;
+  groupCommit: boolean;
   /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
   sequence?: SequenceGuardOptions<Body>;
   guard?: SequenceGuard<Body>;
@@ -147,6 +177,7 @@ export const resolveSqsBatchOptions = <Body>(
     onFailure: options.onFailure ?? sqsBatchDefaults.onFailure,
     concurrency: options.concurrency ?? sqsBatchDefaults.concurrency,
     timeGuardMs: options.timeGuardMs ?? sqsBatchDefaults.timeGuardMs,
+    groupCommit: options.groupCommit ?? sqsBatchDefaults.groupCommit,
     ...(sequence && {
       sequence,
       guard: createSequenceGuard(
@@ -160,7 +191,7 @@ export const resolveSqsBatchOptions = <Body>(
       ),
     }),
     engine: options.idempotency
-      ? createIdempotencyEngine(options.idempotency)
+      ? createIdempotencyEngine(options.idempotency, { staged: options.groupCommit === true })
       : passThroughEngine(
           'sqsBatch has no `idempotency` option, so there is no record to commit writes with.',
         ),

@@ -15,11 +15,11 @@ export type BatchEnv<Body> = ResolvedSqsBatch<Body> & {
 };
 
 // A payload mismatch is the same key carrying another request: retrying cannot help.
-const isNonRetryable = (error: unknown) =>
+export const isNonRetryable = (error: unknown) =>
   error instanceof NonRetryableError || error instanceof IdempotencyPayloadMismatchError;
 
 /** Poison: to the dead-letter queue when one is configured, else reported failed for the redrive policy. */
-const deadLetter = async <Body>(
+export const deadLetter = async <Body>(
   env: BatchEnv<Body>,
   prepared: PreparedRecord<Body>,
   error: unknown,

@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
+import { type GroupControl, runGroupCommitted } from './group-commit.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { CountedOutcome, RecordOutcome } from './outcome.ts';
 import { isRetried } from './outcome.ts';
@@ -51,6 +52,8 @@ export type ScheduleOptions<Item, Outcome extends RecordOutcome> = {
   run: (item: Item) => Promise<Outcome>;
   /** Asked before each item starts: a reason not to start it (the time guard), or undefined. */
   mustNotStart: () => 'time-guard' | undefined;
+  /** Runs a whole group instead of `run` item by item (group commit), under the same stops. */
+  runGroup?: (group: Item[], control: GroupControl) => Promise<Map<Item, Outcome | RecordOutcome>>;
 };
 
 /**
@@ -67,6 +70,16 @@ const runGroups = async <Item, Outcome extends RecordOutcome>(
   let nextGroup = 0;
 
   const runGroup = async (group: Item[]) => {
+    if (options.runGroup) {
+      const control: GroupControl = {
+        mustNotStart: () => (stopped ? 'batch-stopped' : options.mustNotStart()),
+        retried: () => {
+          if (options.onFailure === 'stop-batch') stopped = true;
+        },
+      };
+      for (const [item, outcome] of await options.runGroup(group, control)) outcomes.set(item, outcome);
+      return;
+    }
     let groupFailed = false;
     for (const item of group) {
       const reason = stopped ? 'batch-stopped' : groupFailed ? 'group-failed' : options.mustNotStart();
@@ -123,5 +136,6 @@ export const runBatch = <Body>(
     concurrency: env.concurrency,
     onFailure: env.onFailure,
     run: (item) => processRecord(env, item),
+    ...(env.groupCommit && { runGroup: (group, control) => runGroupCommitted(env, group, control) }),
     mustNotStart: timeGuard(env as BatchEnv<unknown>),
   });

@@ -231,7 +231,7 @@ describe('options', () => {
     [{ store: memoryStore() }, /`key` must be a function/],
     [
       { store: memoryStore(), key, mode: 'once' },
-      /`mode` must be 'exactly-once' \| 'at-least-once' \| 'at-most-once', received "once"/,
+      /`mode` must be 'exactly-once' \| 'at-least-once' \| 'at-most-once' \| 'effect-conditional', received "once"/,
     ],
     [
       { store: memoryStore(), key, mode: 'at-most-once', optimistic: true },

@@ -1,0 +1,134 @@
+import type { TransactItem } from './staged-commit.ts';
+
+type PutInput = Omit<NonNullable<TransactItem['Put']>, 'ReturnValuesOnConditionCheckFailure'>;
+type UpdateInput = Omit<NonNullable<TransactItem['Update']>, 'ReturnValuesOnConditionCheckFailure'>;
+type Item = Record<string, unknown>;
+
+/** How a guard write tells, from the item a failed condition returned (ALL_OLD), that its key was applied. */
+export type EffectGuard = {
+  /** The write with the idempotency condition, for this key. */
+  action(key: string): TransactItem;
+  /** The guarded item's table and key, for a consistent read after an ambiguous outcome. */
+  item: { TableName: string; Key: Item };
+  /** True when `old` shows this key already applied: a duplicate, not a failed condition of the user's. */
+  applied(old: Item | undefined, key: string): boolean;
+};
+
+const guards = new WeakMap<object, EffectGuard>();
+
+/** The guard behind a write made by `putIfAbsent` or `updateOncePerKey`, if it is one. */
+export const guardOf = (write: TransactItem): EffectGuard | undefined =>
+  guards.get(Object.values(write)[0] as object);
+
+export type EffectGuardOptions = {
+  /** Attribute that records the idempotency key that wrote the item. @default 'idempotencyKey' */
+  markerAttribute?: string;
+};
+
+const MARKER = 'idempotencyKey';
+
+/** The user's own condition, if any, must hold as well: `(ours) AND (theirs)`. */
+const withCondition = <T extends { ConditionExpression?: string }>(write: T, ours: string): string =>
+  write.ConditionExpression ? `(${ours}) AND (${write.ConditionExpression})` : ours;
+
+const tag = <T extends object>(input: T, guard: EffectGuard): T => {
+  guards.set(input, guard);
+  return input;
+};
+
+/**
+ * A put that lands only if its item does not exist yet: the seed's "INSERT IGNORE". In
+ * `mode: 'effect-conditional'` it carries the idempotency condition, so a repeat of the key is a
+ * duplicate (the item holds the key in `markerAttribute`), while an item some other key wrote
+ * fails the record with `EffectConditionFailedError`.
+ *
+ * @example
+ * transaction.put(putIfAbsent({ TableName: 'payments', Item: { pk: order.id, amount: order.amount } }));
+ */
+export const putIfAbsent = (
+  put: PutInput,
+  options: EffectGuardOptions & {
+    /** The table's key attributes, all present in `Item`. @default ['pk'] */
+    keyAttributes?: readonly string[];
+  } = {},
+): PutInput => {
+  const marker = options.markerAttribute ?? MARKER;
+  const keyAttributes = options.keyAttributes ?? ['pk'];
+  const Key = Object.fromEntries(keyAttributes.map((name) => [name, put.Item?.[name]]));
+  const input = { ...put };
+  return tag(input, {
+    action: (key) => ({
+      Put: {
+        ...put,
+        Item: { ...put.Item, [marker]: key },
+        ConditionExpression: withCondition(put, `attribute_not_exists(#reKeyAttr)`),
+        ExpressionAttributeNames: { ...put.ExpressionAttributeNames, '#reKeyAttr': keyAttributes[0] ?? 'pk' },
+      },
+    }),
+    item: { TableName: put.TableName as string, Key },
+    applied: (old, key) => old?.[marker] === key,
+  });
+};
+
+/**
+ * An update applied once per idempotency key. Without `position` the item belongs to one key
+ * (an order's payment): the update lands if no key has applied it yet. With `position` — a number
+ * that increases, per item, in the order messages touching it are delivered (FIFO within one
+ * message group, or the producer's sequence numbers) — the item keeps the last position applied
+ * and lands only a higher one, so a bounded marker serves items many keys update.
+ *
+ * @example
+ * transaction.update(updateOncePerKey({ TableName: 'payments', Key: { pk: order.id }, UpdateExpression: 'ADD captures :one', ExpressionAttributeValues: { ':one': 1 } }));
+ */
+export const updateOncePerKey = (
+  update: UpdateInput,
+  options: EffectGuardOptions & {
+    position?: number;
+    /** Attribute that keeps the last applied position. @default 'idempotencyPosition' */
+    positionAttribute?: string;
+  } = {},
+): UpdateInput => {
+  const marker = options.markerAttribute ?? MARKER;
+  const positionAttribute = options.positionAttribute ?? 'idempotencyPosition';
+  const { position } = options;
+  const set = position === undefined ? '#reMarker = :reKey' : '#reMarker = :reKey, #rePos = :rePos';
+  const input = { ...update };
+  return tag(input, {
+    action: (key) => ({
+      Update: {
+        ...update,
+        // A second SET clause is not allowed: join ours to the user's, which may hold one already.
+        UpdateExpression: joinSet(update.UpdateExpression ?? '', set),
+        ConditionExpression: withCondition(
+          update,
+          position === undefined
+            ? 'attribute_not_exists(#reMarker)'
+            : 'attribute_not_exists(#rePos) OR #rePos < :rePos',
+        ),
+        ExpressionAttributeNames: {
+          ...update.ExpressionAttributeNames,
+          '#reMarker': marker,
+          ...(position === undefined ? {} : { '#rePos': positionAttribute }),
+        },
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ':reKey': key,
+          ...(position === undefined ? {} : { ':rePos': position }),
+        },
+      },
+    }),
+    item: { TableName: update.TableName as string, Key: update.Key as Item },
+    applied: (old, key) =>
+      position === undefined
+        ? old?.[marker] === key
+        : typeof old?.[positionAttribute] === 'number' && (old[positionAttribute] as number) >= position,
+  });
+};
+
+/** Adds `assignments` to the SET clause of an update expression (DynamoDB allows one SET clause). */
+export const joinSet = (expression: string, assignments: string): string => {
+  const match = /\bSET\b/i.exec(expression);
+  if (!match) return expression.trim() ? `SET ${assignments} ${expression}` : `SET ${assignments}`;
+  const at = match.index + match[0].length;
+  return `${expression.slice(0, at)} ${assignments},${expression.slice(at)}`;
+};

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { guardOf } from './effect-writes.ts';
+import { EffectConditionFailedError, IdempotencyTransactionError } from './errors.ts';
+import type { BeginOutcome } from './session.ts';
+import { commitAlone, type StagedCommit, withOldItem } from './staged-commit.ts';
+import { createTransactionCollector, type TransactWrite } from './transaction.ts';
+
+// With no record, all 100 actions of a transaction are the call's own.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+const MAX_ACTIONS = 100;
+
+export type EffectCall = { key: string; documents: DynamoDBDocumentClient; lambdaContext?: Context };
+
+/** The call's writes with its one guard write carrying the idempotency condition for `key`. */
+export const stageEffects = (call: EffectCall, writes: readonly TransactWrite[]): StagedCommit => {
+  const guarded = writes.flatMap((write, index) => {
+    const guard = guardOf(write);
+    return guard ? [{ index, guard }] : [];
+  });
+  const [only] = guarded;
+  if (!only || guarded.length > 1) {
+    throw new IdempotencyTransactionError(
+      `mode 'effect-conditional' needs exactly one write made with putIfAbsent(…) or updateOncePerKey(…) — its ` +
+        `condition is the idempotency check — and this call registered ${guarded.length}. Other writes may join it ` +
+        'as plain writes; they commit in the same transaction.',
+    );
+  }
+  const { key } = call;
+  const { index, guard } = only;
+  return {
+    key,
+    nonce: randomUUID(),
+    actions: writes.map((write, i) => (i === index ? withOldItem(guard.action(key)) : write)),
+    guard: index,
+    documents: call.documents,
+    conditionFailed: (old) =>
+      guard.applied(old, key) ? { duplicate: true } : { error: new EffectConditionFailedError(key, old) },
+    readBack: guard.item,
+    landed: (item) => (guard.applied(item, key) ? 'this' : 'none'),
+    committed: () => {},
+  };
+};
+
+/**
+ * Effect-conditional exactly-once (the seed's database-level idempotency, "INSERT IGNORE"): no
+ * record. The call's one guard write carries the idempotency condition itself, so a first delivery
+ * costs one conditional write (one request, one write unit when it is the only write) and a
+ * repeat fails that condition: a duplicate, acknowledged without effect, with no result to replay.
+ */
+export const effectConditional = <Result>(call: EffectCall): BeginOutcome<Result> => {
+  const context = {
+    key: call.key,
+    transaction: createTransactionCollector(undefined, MAX_ACTIONS, true),
+    lambdaContext: call.lambdaContext,
+  };
+  let replayed = false;
+  return {
+    run: true,
+    session: {
+      context,
+      stage: () => stageEffects(call, context.transaction.writes),
+      async succeed(result) {
+        if ((await commitAlone(stageEffects(call, context.transaction.writes))) === 'committed')
+          return result;
+        replayed = true;
+        return undefined as Result;
+      },
+      fail: async () => {},
+      get replayed() {
+        return replayed;
+      },
+    },
+  };
+};

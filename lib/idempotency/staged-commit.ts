@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import {
+  type CancellationReason,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { IdempotencyWriteCancelledError } from './errors.ts';
+
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * One call's writes, ready to commit — alone or in one transaction with other calls' (group
+ * commit). `actions[guard]` carries the idempotency condition (the record's put, or the effect's
+ * own condition) with `ReturnValuesOnConditionCheckFailure: ALL_OLD`, so a failed condition
+ * brings back the item that decides between a duplicate and an error.
+ */
+export type StagedCommit = {
+  key: string;
+  /** Unique per call; the transaction's `ClientRequestToken` is derived from the nonces it holds. */
+  nonce: string;
+  actions: TransactItem[];
+  guard: number;
+  documents: DynamoDBDocumentClient;
+  /** The guard's condition failed on `old`: a duplicate, or the error to report. */
+  conditionFailed(old: Item | undefined): { duplicate: true } | { error: unknown };
+  /** The guarded item, read back (consistently) after an ambiguous outcome. */
+  readBack: { TableName: string; Key: Item };
+  /** From that read: did this call land, did another call of the key, or nothing yet? */
+  landed(item: Item | undefined): 'this' | 'other' | 'none';
+  /** Called once the writes are committed. */
+  committed(): void;
+};
+
+export type Sent =
+  | { kind: 'committed' }
+  /** A cancelled transaction writes nothing; one reason per action, in the order sent. */
+  | { kind: 'cancelled'; reasons: readonly CancellationReason[] }
+  /** Refused before running (ValidationException: two actions on one item, a size limit…): nothing written. */
+  | { kind: 'invalid'; error: unknown }
+  /** Anything else, after the SDK's own retries: the writes may or may not have landed. */
+  | { kind: 'ambiguous'; error: unknown };
+
+export type Verdict = { kind: 'ok' } | { kind: 'duplicate' } | { kind: 'error'; error: unknown };
+
+const itemOf = (raw: CancellationReason['Item']): Item | undefined => (raw ? unmarshall(raw) : undefined);
+
+/** A call alone with one plain write needs no transaction: one request, one write unit (1 KB). */
+const alone = (staged: readonly StagedCommit[]) => {
+  const [only] = staged;
+  if (staged.length !== 1 || only?.actions.length !== 1) return undefined;
+  const [action] = only.actions;
+  if (action?.Put) return new PutCommand({ ...action.Put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  if (action?.Update)
+    return new UpdateCommand({ ...action.Update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  if (action?.Delete)
+    return new DeleteCommand({ ...action.Delete, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  return undefined;
+};
+
+/**
+ * Sends the calls' writes in one request. The `ClientRequestToken` makes the SDK's retry of the
+ * same transaction a no-op that reports success instead of a failed condition (DynamoDB honours a
+ * token for 10 minutes: API reference, TransactWriteItems, ClientRequestToken).
+ */
+export const sendStaged = async (staged: readonly StagedCommit[]): Promise<Sent> => {
+  const documents = staged[0]?.documents;
+  if (!documents) return { kind: 'committed' };
+  const single = alone(staged);
+  try {
+    if (single) await documents.send(single as PutCommand);
+    else {
+      await documents.send(
+        new TransactWriteCommand({
+          TransactItems: staged.flatMap((s) => s.actions),
+          ClientRequestToken: createHash('sha256')
+            .update(staged.map((s) => s.nonce).join('\n'))
+            .digest('hex')
+            .slice(0, 36),
+        }),
+      );
+    }
+    return { kind: 'committed' };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      return { kind: 'cancelled', reasons: [{ Code: 'ConditionalCheckFailed', Item: error.Item }] };
+    }
+    if (error instanceof TransactionCanceledException) {
+      const reasons = error.CancellationReasons ?? [];
+      // Without one reason per action nobody can be blamed: the caller commits the calls one by one.
+      const actions = staged.reduce((sum, s) => sum + s.actions.length, 0);
+      return reasons.length === actions ? { kind: 'cancelled', reasons } : { kind: 'invalid', error };
+    }
+    if ((error as { name?: string }).name === 'ValidationException') return { kind: 'invalid', error };
+    return { kind: 'ambiguous', error };
+  }
+};
+
+/** What the cancellation reasons of one call's actions say about it. */
+export const verdictOf = (staged: StagedCommit, reasons: readonly CancellationReason[]): Verdict => {
+  const guard = reasons[staged.guard];
+  if (guard?.Code === 'ConditionalCheckFailed') {
+    const decided = staged.conditionFailed(itemOf(guard.Item));
+    return 'duplicate' in decided ? { kind: 'duplicate' } : { kind: 'error', error: decided.error };
+  }
+  const failed = reasons.find((reason) => reason.Code && reason.Code !== 'None');
+  if (!failed) return { kind: 'ok' };
+  return {
+    kind: 'error',
+    error: new IdempotencyWriteCancelledError(staged.key, failed.Code ?? 'Unknown', failed.Message),
+  };
+};
+
+/** After an ambiguous outcome: read the guarded item (strongly consistent) instead of guessing. */
+export const readBack = async (staged: StagedCommit): Promise<'this' | 'other' | 'none'> => {
+  const { Item } = await staged.documents.send(new GetCommand({ ...staged.readBack, ConsistentRead: true }));
+  return staged.landed(Item);
+};
+
+/**
+ * Commits one call's staged writes on their own. A failed guard that shows the key applied is a
+ * duplicate; an ambiguous outcome is settled by reading the guarded item back.
+ */
+export const commitAlone = async (staged: StagedCommit): Promise<'committed' | 'duplicate'> => {
+  const sent = await sendStaged([staged]);
+  if (sent.kind === 'committed') {
+    staged.committed();
+    return 'committed';
+  }
+  if (sent.kind === 'invalid') throw sent.error;
+  if (sent.kind === 'cancelled') {
+    const verdict = verdictOf(staged, sent.reasons);
+    if (verdict.kind === 'duplicate') return 'duplicate';
+    if (verdict.kind === 'error') throw verdict.error;
+    throw new IdempotencyWriteCancelledError(staged.key, 'Cancelled', 'no reason given for any action');
+  }
+  const landed = await readBack(staged).catch(() => 'none' as const);
+  if (landed === 'this') {
+    staged.committed();
+    return 'committed';
+  }
+  if (landed === 'other') return 'duplicate';
+  throw sent.error;
+};
+
+/** The same action with `ReturnValuesOnConditionCheckFailure: ALL_OLD`, so a failed condition returns the item. */
+export const withOldItem = (action: TransactItem): TransactItem => {
+  const [kind, input] = Object.entries(action)[0] as [keyof TransactItem, object];
+  return { [kind]: { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactItem;
+};
