@@ -49,7 +49,7 @@ export const createIdempotencyEngine = <Input, Result>(
     opts.mode === 'at-most-once'
       ? atMostOnce
       : internal.staged
-        ? <R>(call: KeyedCall<R>) => exactlyOnceStaged({ ...call, storeResult: opts.storeResult })
+        ? exactlyOnceStaged
         : opts.optimistic
           ? exactlyOnceOptimistic
           : exactlyOnce;

@@ -7,13 +7,8 @@ import type { CompleteExpectation, CompleteOutcome, IdempotencyRecord } from './
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 const MAX_RESULT_BYTES = 400 * 1024 - 2048;
 
-/** Writes the COMPLETED record (with the call's writes) if `expect` holds; caches it when written. */
-const commit = async <Result>(
-  call: KeyedCall<Result>,
-  result: Result,
-  expect: CompleteExpectation,
-  writes: readonly TransactWrite[],
-): Promise<CompleteOutcome> => {
+/** The COMPLETED record of a call, with its result when stored (and small enough for an item). */
+export const completedRecord = <Result>(call: KeyedCall<Result>, result: Result): IdempotencyRecord => {
   const record: IdempotencyRecord = { ...call.base, status: 'COMPLETED' };
   const json = call.storeResult ? JSON.stringify(result) : undefined;
   if (json !== undefined) {
@@ -21,6 +16,17 @@ const commit = async <Result>(
     if (bytes > MAX_RESULT_BYTES) throw new IdempotencyResultTooLargeError(call.key, bytes);
     record.result = json;
   }
+  return record;
+};
+
+/** Writes the COMPLETED record (with the call's writes) if `expect` holds; caches it when written. */
+const commit = async <Result>(
+  call: KeyedCall<Result>,
+  result: Result,
+  expect: CompleteExpectation,
+  writes: readonly TransactWrite[],
+): Promise<CompleteOutcome> => {
+  const record = completedRecord(call, result);
   const outcome = await call.store.complete(record, expect, writes, call.now());
   if (outcome.completed) call.cache?.set(record.key, record);
   return outcome;

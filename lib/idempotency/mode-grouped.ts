@@ -1,21 +1,15 @@
-import { IdempotencyResultTooLargeError, IdempotencyTransactionError } from './errors.ts';
+import { IdempotencyTransactionError } from './errors.ts';
+import { completedRecord } from './mode-exactly-once.ts';
 import type { BeginOutcome, KeyedCall } from './session.ts';
 import { commitAlone, type StagedCommit } from './staged-commit.ts';
 import { createTransactionCollector } from './transaction.ts';
-import type { IdempotencyRecord } from './types.ts';
-
-// DynamoDB items are at most 400 KB, attribute names included; leave room for the other attributes.
-// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
-const MAX_RESULT_BYTES = 400 * 1024 - 2048;
 
 /**
  * Exactly-once for group commit: the optimistic commit (no lease; the record is put if the key is
  * free, with the call's writes) whose record and writes are staged for a transaction shared with
  * the calls of the same group run. A duplicate is found by the record's failed condition.
  */
-export const exactlyOnceStaged = async <Result>(
-  call: KeyedCall<Result> & { storeResult: boolean },
-): Promise<BeginOutcome<Result>> => {
+export const exactlyOnceStaged = async <Result>(call: KeyedCall<Result>): Promise<BeginOutcome<Result>> => {
   const transactional = call.store.transactional;
   if (!transactional) {
     throw new IdempotencyTransactionError(
@@ -27,13 +21,7 @@ export const exactlyOnceStaged = async <Result>(
   let replayed = false;
 
   const stage = (result: Result): StagedCommit => {
-    const record: IdempotencyRecord = { ...base, status: 'COMPLETED' };
-    const json = call.storeResult ? JSON.stringify(result) : undefined;
-    if (json !== undefined) {
-      const bytes = Buffer.byteLength(json);
-      if (bytes > MAX_RESULT_BYTES) throw new IdempotencyResultTooLargeError(key, bytes);
-      record.result = json;
-    }
+    const record = completedRecord(call, result);
     return {
       key,
       nonce: base.owner,
@@ -59,7 +47,7 @@ export const exactlyOnceStaged = async <Result>(
         if (existing.owner === base.owner) return 'this';
         return existing.status === 'COMPLETED' ? 'other' : 'none';
       },
-      committed: () => {},
+      committed: () => call.cache?.set(key, record),
     };
   };
 
