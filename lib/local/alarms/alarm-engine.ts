@@ -4,6 +4,7 @@ import { evaluateDatapoints, evaluationRange } from './evaluate-metric-alarm.ts'
 import { createMetricStore } from './metric-store.ts';
 import { statisticOf } from './statistics.ts';
 import type {
+  AlarmReport,
   AlarmState,
   AlarmTransition,
   MetricAlarm,
@@ -11,22 +12,6 @@ import type {
   MetricSample,
   TemplateAlarms,
 } from './types.ts';
-
-/** One alarm of the template at the end (or so far) of a run. */
-export type AlarmReport = {
-  name: string;
-  logicalId: string;
-  type: string;
-  description?: string;
-  /** `false` when it is not evaluated locally; `reason` says why. */
-  evaluated: boolean;
-  state: AlarmState;
-  /** Why it is in its state (the last evaluation), or why it is not evaluated. */
-  reason: string;
-  transitions: AlarmTransition[];
-  /** A composite's members that are not evaluated locally: they count as INSUFFICIENT_DATA. */
-  notEvaluatedMembers?: string[];
-};
 
 export type AlarmEngineOptions = {
   alarms: TemplateAlarms;
@@ -181,18 +166,6 @@ export const createAlarmEngine = (options: AlarmEngineOptions) => {
           ...rest,
           transitions: [...transitions],
         }),
-      );
-    },
-    /** The local queues whose ApproximateAgeOfOldestMessage an evaluated alarm watches. */
-    watchedQueueAges(): Set<string> {
-      return new Set(
-        timed
-          .filter(
-            (e) =>
-              e.alarm.metric.namespace === 'AWS/SQS' &&
-              e.alarm.metric.metricName === 'ApproximateAgeOfOldestMessage',
-          )
-          .map((e) => String(e.alarm.metric.dimensions.QueueName)),
       );
     },
   };

@@ -1,12 +1,12 @@
 import type { EmfDocument } from '../../metrics/sinks.ts';
 import type { StreamBatchReport } from '../dynamodb-stream-source.ts';
 import type { BatchReport } from '../sqs-event-source.ts';
-import { type AlarmReport, createAlarmEngine } from './alarm-engine.ts';
+import { createAlarmEngine } from './alarm-engine.ts';
 import { missingSourceOf } from './coverage.ts';
 import { datapointsOfEmf, datapointsOfLogLine } from './emf.ts';
 import { lambdaDatapointsOf } from './lambda-metrics.ts';
 import { sqsMetricsSampler } from './sqs-metrics.ts';
-import type { AlarmTransition, MetricId, MetricSample, TemplateAlarms } from './types.ts';
+import type { AlarmReport, AlarmTransition, MetricId, MetricSample, TemplateAlarms } from './types.ts';
 
 export type AlarmEvaluatorOptions = {
   /** What `readAlarms` found in the template(s); merge several stacks' with `mergeAlarms`. */
@@ -67,7 +67,14 @@ export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
   });
   const now = options.now ?? Date.now;
   const problems = new Set<string>();
-  const ages = engine.watchedQueueAges();
+  // The queues whose oldest message an alarm watches: finding it costs a look at every message.
+  const ages = new Set(
+    options.alarms.metricAlarms
+      .filter(
+        (a) => a.metric.namespace === 'AWS/SQS' && a.metric.metricName === 'ApproximateAgeOfOldestMessage',
+      )
+      .map((a) => String(a.metric.dimensions.QueueName)),
+  );
   const sample = options.sqs
     ? sqsMetricsSampler({ endpoint: options.sqs.endpoint, queues: options.sqs.queues, ageOf: ages })
     : undefined;

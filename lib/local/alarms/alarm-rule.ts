@@ -104,3 +104,11 @@ export const ruleHolds = (rule: AlarmRule, stateOf: (alarm: string) => AlarmStat
       return rule.operands.some((operand) => ruleHolds(operand, stateOf));
   }
 };
+
+/** The rule with each member renamed, e.g. from ARN to alarm name. */
+export const renameMembers = (rule: AlarmRule, to: (alarm: string) => string): AlarmRule => {
+  if (rule.op === 'state') return { ...rule, alarm: to(rule.alarm) };
+  if (rule.op === 'not') return { op: 'not', operand: renameMembers(rule.operand, to) };
+  if (rule.op === 'const') return rule;
+  return { op: rule.op, operands: rule.operands.map((operand) => renameMembers(operand, to)) };
+};

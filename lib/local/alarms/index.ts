@@ -1,4 +1,4 @@
-export { type AlarmReport, createAlarmEngine } from './alarm-engine.ts';
+export { createAlarmEngine } from './alarm-engine.ts';
 export {
   type AlarmEvaluator,
   type AlarmEvaluatorOptions,
@@ -13,6 +13,7 @@ export { localValuesOf } from './local-values.ts';
 export { mergeAlarms, type ReadAlarmsOptions, readAlarms } from './read-alarms.ts';
 export { SQS_METRICS, sqsMetricsSampler } from './sqs-metrics.ts';
 export type {
+  AlarmReport,
   AlarmState,
   AlarmTransition,
   CompositeAlarm,

@@ -1,15 +1,9 @@
 import { UnresolvableError } from '../errors.ts';
 import { type LocalValue, resolve, type StackTemplate } from '../template.ts';
-import { membersOf, parseAlarmRule } from './alarm-rule.ts';
+import { membersOf, parseAlarmRule, renameMembers } from './alarm-rule.ts';
 import { AlarmRuleSyntaxError } from './errors.ts';
-import { isSupportedStatistic } from './statistics.ts';
-import type {
-  AlarmRule,
-  ComparisonOperator,
-  MetricAlarm,
-  TemplateAlarms,
-  TreatMissingData,
-} from './types.ts';
+import { metricAlarmOf, Unsupported } from './metric-alarm-properties.ts';
+import type { AlarmRule, TemplateAlarms } from './types.ts';
 
 export type ReadAlarmsOptions = {
   /** What the template's resources are on the local stack, by logical id (see `localValuesOf`). @default none */
@@ -18,24 +12,6 @@ export type ReadAlarmsOptions = {
   region?: string;
   /** @default '000000000000' */
   accountId?: string;
-};
-
-const COMPARISONS = new Set<string>([
-  'GreaterThanOrEqualToThreshold',
-  'GreaterThanThreshold',
-  'LessThanThreshold',
-  'LessThanOrEqualToThreshold',
-]);
-const TREATMENTS = new Set<string>(['missing', 'ignore', 'breaching', 'notBreaching']);
-
-/** Why an alarm cannot be evaluated locally, as a message; thrown inside this module only. */
-class Unsupported extends Error {}
-
-const rename = (rule: AlarmRule, to: (alarm: string) => string): AlarmRule => {
-  if (rule.op === 'state') return { ...rule, alarm: to(rule.alarm) };
-  if (rule.op === 'not') return { op: 'not', operand: rename(rule.operand, to) };
-  if (rule.op === 'const') return rule;
-  return { op: rule.op, operands: rule.operands.map((operand) => rename(operand, to)) };
 };
 
 /**
@@ -105,7 +81,7 @@ export const readAlarms = (stack: StackTemplate, options: ReadAlarmsOptions = {}
         const unknown = membersOf(parsed).filter((member) => !names.has(member));
         if (unknown.length > 0)
           throw new Unsupported(`AlarmRule names alarms the template does not have: ${unknown.join(', ')}`);
-        const rule = rename(parsed, (member) => names.get(member) as string);
+        const rule = renameMembers(parsed, (member) => names.get(member) as string);
         result.compositeAlarms.push({
           kind: 'composite',
           logicalId,
@@ -124,59 +100,6 @@ export const readAlarms = (stack: StackTemplate, options: ReadAlarmsOptions = {}
     }
   }
   return result;
-};
-
-const metricAlarmOf = (
-  props: Record<string, unknown>,
-  resolved: (value: unknown, what: string) => unknown,
-): Omit<MetricAlarm, 'logicalId' | 'name' | 'arn'> => {
-  if (props.Metrics !== undefined) throw new Unsupported('metric math (Metrics) is not evaluated locally');
-  if (props.ThresholdMetricId !== undefined)
-    throw new Unsupported('anomaly detection (ThresholdMetricId) is not evaluated locally');
-  const comparison = String(props.ComparisonOperator);
-  if (!COMPARISONS.has(comparison))
-    throw new Unsupported(`ComparisonOperator ${comparison} is not evaluated locally`);
-  const statistic = String(props.ExtendedStatistic ?? props.Statistic);
-  if (!isSupportedStatistic(statistic))
-    throw new Unsupported(`statistic ${statistic} is not computed locally`);
-  const number = (key: string, fallback?: number) => {
-    const value = props[key] === undefined ? fallback : Number(resolved(props[key], key));
-    if (value === undefined || !Number.isFinite(value))
-      throw new Unsupported(`${key} is missing or not a number`);
-    return value;
-  };
-  const evaluationPeriods = number('EvaluationPeriods');
-  const datapointsToAlarm = number('DatapointsToAlarm', evaluationPeriods);
-  if (datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods)
-    throw new Unsupported(
-      `DatapointsToAlarm ${datapointsToAlarm} is outside 1..EvaluationPeriods (${evaluationPeriods})`,
-    );
-  if (props.MetricName === undefined || props.Namespace === undefined)
-    throw new Unsupported('MetricName or Namespace is missing');
-  const namespace = String(resolved(props.Namespace, 'Namespace'));
-  const dimensions = Object.fromEntries(
-    ((props.Dimensions as { Name: string; Value: unknown }[] | undefined) ?? []).map((d) => [
-      d.Name,
-      String(resolved(d.Value, `Dimension ${d.Name}`)),
-    ]),
-  );
-  const treatment = String(props.TreatMissingData ?? 'missing');
-  if (!TREATMENTS.has(treatment))
-    throw new Unsupported(`TreatMissingData ${treatment} is not one of ${[...TREATMENTS].join(', ')}`);
-  return {
-    kind: 'metric',
-    metric: { namespace, metricName: String(resolved(props.MetricName, 'MetricName')), dimensions },
-    statistic,
-    ...(typeof props.Unit === 'string' ? { unit: props.Unit } : {}),
-    periodSeconds: number('Period'),
-    evaluationPeriods,
-    datapointsToAlarm,
-    threshold: number('Threshold'),
-    comparison: comparison as ComparisonOperator,
-    // Alarms on AWS/DynamoDB metrics always ignore missing data, whatever they set:
-    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
-    treatMissingData: namespace === 'AWS/DynamoDB' ? 'ignore' : (treatment as TreatMissingData),
-  };
 };
 
 /** Several stacks' alarms as one list, for one evaluator. */

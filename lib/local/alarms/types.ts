@@ -79,3 +79,19 @@ export type AlarmTransition = {
 
 /** Samples of one metric: each value counted `count` times (EMF and PutMetricData both allow repeats). */
 export type MetricSample = { timestamp: number; value: number; count: number; unit?: string };
+
+/** One alarm of the template at the end (or so far) of a run. */
+export type AlarmReport = {
+  name: string;
+  logicalId: string;
+  type: string;
+  description?: string;
+  /** `false` when it is not evaluated locally; `reason` says why. */
+  evaluated: boolean;
+  state: AlarmState;
+  /** Why it is in its state (the last evaluation), or why it is not evaluated. */
+  reason: string;
+  transitions: AlarmTransition[];
+  /** A composite's members that are not evaluated locally: they count as INSUFFICIENT_DATA. */
+  notEvaluatedMembers?: string[];
+};
