@@ -6,7 +6,7 @@
 //   npm run bench:cold-start                  (25 processes per bundle)
 //   npm run bench:cold-start -- --runs 50 --json cold-start.json
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -51,13 +51,19 @@ export const handler = async (event, context) => {
   config.registerLambdaContext(context);
   return processPartialResponse(event, capture, new SqsFifoPartialProcessorAsync(), { context, skipGroupOnError: true });
 };`,
-};
+} as Record<string, string>;
+// ReliableFunction's `sourceMap: true`: the bundle with its map, run with --enable-source-maps,
+// which reads and parses the map when the bundle loads.
+const SOURCE_MAPPED = 'r-e + source map';
+entries[SOURCE_MAPPED] = entries['reliable-events']!;
 
 type Bundle = {
   name: string;
   file: string;
   bytes: number;
   gzipBytes: number;
+  /** Its source map, when it has one. */
+  mapBytes: number;
   /** The SDK packages the bundle imports at load time. */
   sdk: string[];
   /** Those it imports on first use only. */
@@ -76,6 +82,7 @@ for (const [name, contents] of Object.entries(entries)) {
     target: 'node24',
     minify: true,
     keepNames: true,
+    sourcemap: name === SOURCE_MAPPED,
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
     banner: {
@@ -85,7 +92,8 @@ for (const [name, contents] of Object.entries(entries)) {
     logLevel: 'error',
   });
   const code = readFileSync(file);
-  const output = Object.values(result.metafile.outputs)[0]!;
+  const mapBytes = name === SOURCE_MAPPED ? statSync(`${file}.map`).size : 0;
+  const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith('.mjs'))![1];
   const sdkImports = (kind: string) => [
     ...new Set(
       output.imports
@@ -106,6 +114,7 @@ for (const [name, contents] of Object.entries(entries)) {
     file,
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
+    mapBytes,
     sdk,
     sdkOnUse,
     largestInputs: inputs.slice(0, 5),
@@ -122,6 +131,7 @@ const measure = (bundle: Bundle, preloadSdk: boolean): Sample =>
     execFileSync(
       process.execPath,
       [
+        ...(bundle.name === SOURCE_MAPPED ? ['--enable-source-maps'] : []),
         '--input-type=module',
         '-e',
         `${preloadSdk ? bundle.sdk.map((name) => `await import(${JSON.stringify(name)});`).join('') : ''}` +
@@ -181,6 +191,11 @@ for (const row of rows) {
 for (const row of rows) {
   console.log(
     `\nlargest inputs of ${row.name}: ${row.largestInputs.map(([path, bytes]) => `${path} ${bytes}`).join(', ')}`,
+  );
+}
+for (const row of rows.filter((r) => r.mapBytes > 0)) {
+  console.log(
+    `\n${row.name}: the same bundle with its ${row.mapBytes}-byte map, run with --enable-source-maps.`,
   );
 }
 console.log('\n"alone": the SDK packages the bundle imports were loaded before the clock started.');
