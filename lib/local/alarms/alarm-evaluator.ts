@@ -4,6 +4,7 @@ import type { BatchReport } from '../sqs-event-source.ts';
 import { createAlarmEngine } from './alarm-engine.ts';
 import { missingSourceOf } from './coverage.ts';
 import { datapointsOfEmf, datapointsOfLogLine } from './emf.ts';
+import { MetricDocumentError } from './errors.ts';
 import { lambdaDatapointsOf } from './lambda-metrics.ts';
 import { sqsMetricsSampler } from './sqs-metrics.ts';
 import type { AlarmReport, AlarmTransition, MetricId, MetricSample, TemplateAlarms } from './types.ts';
@@ -27,14 +28,14 @@ export type AlarmEvaluatorOptions = {
   now?: () => number;
 };
 
-/** The alarms at the end of a run: each with its state and transitions, and what went wrong sampling. */
+/** The alarms at the end of a run: each with its state and transitions, and what went wrong feeding them. */
 export type AlarmsReport = { alarms: AlarmReport[]; problems: string[] };
 
 /**
  * Evaluates a template's alarms while an app runs locally, from the same definitions that deploy
  * (threshold, comparison, statistic, evaluation periods, datapoints to alarm, missing data), on a
- * clock the caller may shorten. The functions' EMF output comes in through `putEmf` (a metrics
- * sink) or `putLogLine`; `start()` samples the SQS queues and evaluates on a timer; `stop()`
+ * clock the caller may shorten. The functions' EMF output comes in through `onMetrics` (the
+ * runtime's hook), `putEmf` or `putLogLine`; `start()` samples the SQS queues and evaluates on a timer; `stop()`
  * evaluates one last time and returns every alarm with its transitions. `putBatch` turns the
  * runtime's batch reports into `AWS/Lambda` Invocations and Errors. Alarms nothing local can
  * feed (Lambda Throttles, metric math…) are in the report with `evaluated: false` and the reason.
@@ -48,7 +49,7 @@ export type AlarmsReport = { alarms: AlarmReport[]; problems: string[] };
  *   onTransition: (t) => console.log(`${t.alarm}: ${t.from} -> ${t.to} (${t.reason})`),
  * });
  * evaluator.start();
- * startLocalRuntime({ stack: local, deployment, onMetrics: (_, doc) => evaluator.putEmf(doc), onBatch: evaluator.putBatch });
+ * startLocalRuntime({ stack: local, deployment, onMetrics: evaluator.onMetrics, onBatch: evaluator.putBatch });
  * const { alarms } = await evaluator.stop();
  */
 export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
@@ -116,7 +117,21 @@ export const createAlarmEvaluator = (options: AlarmEvaluatorOptions) => {
     putEmf: (document: EmfDocument | unknown): void => {
       for (const p of datapointsOfEmf(document)) engine.put(p.metric, p.sample);
     },
-    /** Stores one invocation's `AWS/Lambda` Invocations and Errors (the runtime's `onBatch` report). */
+    /**
+     * `startLocalRuntime`'s `onMetrics`: stores a function's EMF document; one CloudWatch would
+     * reject is not stored, and the report's `problems` says which function printed it and why.
+     */
+    onMetrics: (functionId: string, document: EmfDocument | unknown): void => {
+      try {
+        for (const p of datapointsOfEmf(document)) engine.put(p.metric, p.sample);
+      } catch (error) {
+        if (!(error instanceof MetricDocumentError)) throw error;
+        problems.add(
+          `${functionId} printed an EMF document CloudWatch would reject: ${error.problems.join('; ')}`,
+        );
+      }
+    },
+    /** `startLocalRuntime`'s `onBatch`: stores one invocation's `AWS/Lambda` Invocations and Errors. */
     putBatch: (functionName: string, report: Pick<BatchReport | StreamBatchReport, 'outcome'>): void => {
       for (const p of lambdaDatapointsOf(functionName, report, now())) engine.put(p.metric, p.sample);
     },

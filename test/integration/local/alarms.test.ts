@@ -128,7 +128,7 @@ describe('the example app alarms, evaluated locally', () => {
     const runtime = startLocalRuntime({
       stack,
       deployment,
-      onMetrics: (_, document) => evaluator.putEmf(document),
+      onMetrics: evaluator.onMetrics,
       onBatch: evaluator.putBatch,
     });
     evaluator.start();

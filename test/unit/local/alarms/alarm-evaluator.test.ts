@@ -64,6 +64,11 @@ describe('the alarm evaluator', () => {
       'Not a valid EMF document: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of numbers',
     );
     expect(() => evaluator.putLogLine(JSON.stringify(bad))).toThrow(MetricDocumentError);
+    // Through the runtime's hook, the run goes on and the report names the function.
+    evaluator.onMetrics('CapturePayment', bad);
+    expect(evaluator.report().problems).toEqual([
+      'CapturePayment printed an EMF document CloudWatch would reject: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of numbers',
+    ]);
   });
 
   it('lists the alarms no local source feeds, unless the caller feeds them', async () => {
