@@ -7,6 +7,7 @@ import {
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -144,9 +145,10 @@ export const dynamoDBStore = (options: DynamoDBStoreOptions): IdempotencyStore =
           new DeleteCommand({
             TableName,
             Key: { pk: key },
-            ConditionExpression: OWNED,
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': owner },
+            // Never a COMPLETED record: a commit whose answer was lost may have landed.
+            ConditionExpression: `${OWNED} AND #status = :inProgress`,
+            ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+            ExpressionAttributeValues: { ':owner': owner, ':inProgress': 'IN_PROGRESS' },
           }),
         );
         return true;
@@ -154,6 +156,13 @@ export const dynamoDBStore = (options: DynamoDBStoreOptions): IdempotencyStore =
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    async get(key) {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName, Key: { pk: key }, ConsistentRead: true }),
+      );
+      return toRecord(Item);
     },
   };
 };

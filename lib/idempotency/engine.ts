@@ -82,7 +82,7 @@ export const createIdempotencyEngine = <Input, Result>(
           lambdaContext,
         );
       }
-      const rawKey = opts.key(input);
+      const rawKey: unknown = opts.key(input);
       if (rawKey === undefined || rawKey === null || rawKey === '') {
         if (opts.onMissingKey === 'run') {
           return atLeastOnce(
@@ -93,6 +93,14 @@ export const createIdempotencyEngine = <Input, Result>(
         throw new IdempotencyKeyError(
           `The \`key\` option returned ${JSON.stringify(rawKey)} for this input. Make it return a non-empty string ` +
             "(e.g. the order id), or set `onMissingKey: 'run'` to run such inputs without idempotency.",
+        );
+      }
+      // Anything else would be stringified alike for every input ("[object Object]"), and every
+      // message after the first would be skipped as a duplicate.
+      if (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey))) {
+        throw new IdempotencyKeyError(
+          `The \`key\` option returned ${Array.isArray(rawKey) ? 'an array' : typeof rawKey === 'object' ? 'an object' : `a ${typeof rawKey}`} ` +
+            `(${String(JSON.stringify(rawKey) ?? rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
         );
       }
       const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);

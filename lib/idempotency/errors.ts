@@ -1,13 +1,16 @@
-import { ReliableEventsError } from '../errors.ts';
+import { NonRetryableError, ReliableEventsError } from '../errors.ts';
 import type { IdempotencyRecord as StoredRecord } from './record.ts';
 
-/** The idempotency key is missing or empty, or too long for a DynamoDB partition key. */
-export class IdempotencyKeyError extends ReliableEventsError {
+// Errors that extend NonRetryableError can never pass on a retry of the same input: sqsBatch
+// dead-letters such a record at once instead of retrying it until the redrive policy moves it.
+
+/** The idempotency key is missing, empty or not a string (an object, say), or too long for a DynamoDB partition key. */
+export class IdempotencyKeyError extends NonRetryableError {
   static override readonly errorName: string = 'IdempotencyKeyError';
 }
 
 /** The function registered writes that cannot be committed in one transaction. */
-export class IdempotencyTransactionError extends ReliableEventsError {
+export class IdempotencyTransactionError extends NonRetryableError {
   static override readonly errorName: string = 'IdempotencyTransactionError';
 }
 
@@ -28,7 +31,7 @@ export class IdempotencyInProgressError extends ReliableEventsError {
 }
 
 /** The key was seen before with a different payload: the same key must always mean the same request. */
-export class IdempotencyPayloadMismatchError extends ReliableEventsError {
+export class IdempotencyPayloadMismatchError extends NonRetryableError {
   static override readonly errorName: string = 'IdempotencyPayloadMismatchError';
 
   readonly existing: StoredRecord;
@@ -66,7 +69,7 @@ export class IdempotencyLeaseLostError extends ReliableEventsError {
 }
 
 /** The result is too large to store in an idempotency record (DynamoDB items are at most 400 KB). */
-export class IdempotencyResultTooLargeError extends ReliableEventsError {
+export class IdempotencyResultTooLargeError extends NonRetryableError {
   static override readonly errorName: string = 'IdempotencyResultTooLargeError';
 
   readonly key: string;
@@ -120,5 +123,39 @@ export class IdempotencyWriteCancelledError extends ReliableEventsError {
     );
     this.key = key;
     this.code = code;
+  }
+}
+
+/** The result cannot be stored for replay: `JSON.stringify` refused it (a BigInt, a cycle). */
+export class IdempotencyResultError extends NonRetryableError {
+  static override readonly errorName: string = 'IdempotencyResultError';
+
+  constructor(key: string, options: { cause: unknown }) {
+    super(
+      `The result for key "${key}" cannot be stored as JSON (${(options.cause as Error)?.message ?? options.cause}). ` +
+        'Return plain data, or set `storeResult: false`.',
+      options,
+    );
+  }
+}
+
+/**
+ * A registered write whose ConditionExpression failed, where the handler said that means poison
+ * (`transaction.update(write, { onConditionFailure: 'dead-letter' })`): the same input will fail again.
+ * Nothing of the transaction was written.
+ */
+export class WriteConditionFailedError extends NonRetryableError {
+  static override readonly errorName: string = 'WriteConditionFailedError';
+
+  /** The write's position among those the handler registered, from 1. */
+  readonly write: number;
+
+  constructor(write: number, options: { cause: unknown }) {
+    super(
+      `The ConditionExpression of write ${write} of this call's transaction failed, and that write was registered ` +
+        "with onConditionFailure: 'dead-letter'; nothing of the transaction was written.",
+      options,
+    );
+    this.write = write;
   }
 }

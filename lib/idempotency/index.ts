@@ -7,7 +7,12 @@ export { memoryStore } from './memory-store.ts';
 export { type IdempotencyLambdaContext, idempotency } from './middleware.ts';
 export { idempotencyDefaults } from './options.ts';
 export type { BeginOutcome, IdempotencyEngine, IdempotencySession } from './session.ts';
-export { createTransactionCollector, type TransactionCollector, type TransactWrite } from './transaction.ts';
+export {
+  createTransactionCollector,
+  type TransactionCollector,
+  type TransactWrite,
+  type WriteOptions,
+} from './transaction.ts';
 export type {
   ClaimOutcome,
   CompleteExpectation,

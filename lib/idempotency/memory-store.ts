@@ -38,9 +38,14 @@ export const memoryStore = (): IdempotencyStore & {
       return { completed: true };
     },
     async release(key, owner) {
-      if (records.get(key)?.owner !== owner) return false;
+      const existing = records.get(key);
+      if (existing?.owner !== owner || existing.status !== 'IN_PROGRESS') return false;
       records.delete(key);
       return true;
+    },
+    get: async (key) => {
+      const existing = records.get(key);
+      return existing && { ...existing };
     },
   };
 };

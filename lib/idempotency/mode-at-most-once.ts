@@ -7,7 +7,8 @@ import { createTransactionCollector } from './transaction.ts';
  */
 export const atMostOnce = async <Result>(call: KeyedCall<Result>): Promise<BeginOutcome<Result>> => {
   const claim = await call.store.claim({ ...call.base, status: 'COMPLETED', leaseExpiresAt: 0 }, call.nowMs);
-  if (!claim.claimed) return call.existing(claim.existing);
+  // An SDK retry of a claim that had landed meets our own record: the key is ours, and this call runs.
+  if (!claim.claimed && claim.existing.owner !== call.base.owner) return call.existing(claim.existing);
   return {
     run: true,
     session: {

@@ -47,8 +47,13 @@ export type IdempotencyStore = {
     writes: readonly TransactWrite[],
     nowMs: number,
   ): Promise<CompleteOutcome>;
-  /** Deletes the record only if `owner` still holds it. Returns whether it did. */
+  /** Deletes the record only if it is still IN_PROGRESS and `owner` holds it (never a COMPLETED one). Returns whether it did. */
   release(key: string, owner: string): Promise<boolean>;
+  /**
+   * The record as it stands (a strongly consistent read), to learn the outcome of a write whose
+   * answer was lost. A store without it cannot tell, so such a claim is left to lapse instead of released.
+   */
+  get?(key: string): Promise<IdempotencyRecord | undefined>;
   /** For group commit: the record's put as a transaction action, and the client and table to commit and read with. */
   transactional?: TransactionalStore;
 };
@@ -78,7 +83,7 @@ export type IdempotencyOptions<Input> = {
   /** `mode: 'effect-conditional'`: the client its writes go through. @default a client from the environment */
   client?: DynamoDBClient | DynamoDBDocumentClient;
   /** Derives the idempotency key from the input. */
-  key: (input: Input) => string | undefined | null;
+  key: (input: Input) => string | number | undefined | null;
   /** @default 'exactly-once' */
   mode?: DeliveryMode;
   /**

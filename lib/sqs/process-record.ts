@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
 import { NonRetryableError } from '../errors.ts';
-import { IdempotencyPayloadMismatchError } from '../idempotency/errors.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
 import { envelopeOf, loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
@@ -14,9 +13,9 @@ export type BatchEnv<Body> = ResolvedSqsBatch<Body> & {
   now: () => number;
 };
 
-// A payload mismatch is the same key carrying another request: retrying cannot help.
-export const isNonRetryable = (error: unknown) =>
-  error instanceof NonRetryableError || error instanceof IdempotencyPayloadMismatchError;
+// Whether the same input can ever pass: the library's own such errors (a bad key, a result it cannot
+// store, too many writes, a payload mismatch, a write condition marked as poison) extend NonRetryableError too.
+export const isNonRetryable = (error: unknown) => error instanceof NonRetryableError;
 
 /** Poison: to the dead-letter queue when one is configured, else reported failed for the redrive policy. */
 export const deadLetter = async <Body>(
