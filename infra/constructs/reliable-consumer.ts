@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import { DEAD_LETTER_QUEUE_URL_ENV } from '../../lib/sqs/environment.ts';
 import { propChecks } from './prop-checks.ts';
 import { checkFunctionProps, ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
 import type { ReliableQueue } from './reliable-queue.ts';
@@ -127,7 +128,7 @@ export class ReliableConsumer extends Construct {
     const environment: Record<string, string> = { ...props.environment };
     if (props.idempotencyTable) environment.IDEMPOTENCY_TABLE = props.idempotencyTable.tableName;
     for (const [name, { table }] of Object.entries(props.tables ?? {})) environment[name] = table.tableName;
-    if (deadLetterPoison) environment.DEAD_LETTER_QUEUE_URL = queue.deadLetterQueue.queueUrl;
+    if (deadLetterPoison) environment[DEAD_LETTER_QUEUE_URL_ENV] = queue.deadLetterQueue.queueUrl;
     // sqsBatch's sequence guard stops holding a record on its last receive before the redrive.
     environment.MAX_RECEIVE_COUNT = String(queue.maxReceiveCount);
 

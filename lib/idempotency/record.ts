@@ -11,4 +11,6 @@ export type IdempotencyRecord = {
   fingerprint?: string;
   /** The function's result as JSON; absent when the result was `undefined` or not stored. */
   result?: string;
+  /** At-most-once: the error the call failed with, so a redelivery can still dead-letter it. */
+  failure?: { name: string; message: string };
 };

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { ConfigurationError } from '../errors.ts';
 import type { TransactionCollector } from '../idempotency/transaction.ts';
 import type { LoggedMessage } from '../metrics/reliability-log.ts';
 import { MessageParseError, MessageValidationError } from './errors.ts';
@@ -113,3 +114,36 @@ export const loggedMessage = <Body>(
   queue,
   body: message ? message.body : record.body,
 });
+
+// What to wire instead, for the event sources whose records also come in a `Records` array.
+const OTHER_SOURCES: Record<string, string> = {
+  'aws:dynamodb':
+    'a DynamoDB stream; sqsBatch handles SQS batches only: wire this function to an SQS queue (ReliableConsumer), or use a stream handler for stream records',
+  'aws:sns':
+    'an SNS notification; subscribe an SQS queue to the topic (raw message delivery) and wire this function to that queue',
+  'aws:kinesis':
+    'a Kinesis stream; wire this function to an SQS queue, or use a stream handler for Kinesis records',
+  'aws:s3':
+    'an S3 notification; send the bucket notifications to an SQS queue and wire this function to that queue',
+};
+
+/**
+ * The records of an SQS event. Any other event is a wiring mistake: rejected, naming what it looks
+ * like, instead of every record failing as "not valid JSON".
+ */
+export const sqsRecordsOf = (event: unknown): SQSRecord[] => {
+  const records = (event as { Records?: unknown } | undefined)?.Records;
+  if (!Array.isArray(records)) {
+    throw new ConfigurationError(
+      'sqsBatch received an event without a Records array: wire this function to an SQS event source.',
+    );
+  }
+  const first = records[0] as { eventSource?: unknown; EventSource?: unknown } | undefined;
+  const source = first?.eventSource ?? first?.EventSource;
+  if (source !== undefined && source !== 'aws:sqs') {
+    const looksLike =
+      OTHER_SOURCES[String(source)] ?? `an event from ${String(source)}; wire this function to an SQS queue`;
+    throw new ConfigurationError(`sqsBatch received ${looksLike}.`);
+  }
+  return records as SQSRecord[];
+};

@@ -11,6 +11,7 @@ import {
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
 import { invalidOption } from '../options.ts';
 import { lazySqsClient } from '../sqs-sdk.ts';
+import { DEAD_LETTER_QUEUE_URL_ENV } from './environment.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
 import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
 
@@ -36,7 +37,11 @@ export type SqsBatchOptions<Body> = {
   groupCommit?: boolean;
   /** Per-key sequence guard: ordering on standard queues and loss detection. */
   sequence?: SequenceGuardOptions<Body>;
-  /** Where non-retryable records go. Without it they are reported failed, so the queue's redrive policy moves them. */
+  /**
+   * Where non-retryable records go. Without one they are reported failed, so the queue's redrive
+   * policy moves them after `maxReceiveCount` receives.
+   * @default process.env.DEAD_LETTER_QUEUE_URL (which ReliableConsumer sets to the queue's DLQ)
+   */
   deadLetterQueueUrl?: string;
   /** Client for `deadLetterQueueUrl`. @default new SQSClient({}) */
   sqsClient?: SQSClient;
@@ -96,6 +101,13 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
     fail('timeGuardMs', 'zero or more milliseconds', timeGuardMs);
   if (deadLetterQueueUrl !== undefined && !/^https?:\/\//.test(deadLetterQueueUrl))
     fail('deadLetterQueueUrl', 'a queue URL', deadLetterQueueUrl);
+  const fromEnvironment = process.env[DEAD_LETTER_QUEUE_URL_ENV];
+  if (deadLetterQueueUrl === undefined && fromEnvironment && !/^https?:\/\//.test(fromEnvironment))
+    fail(
+      'deadLetterQueueUrl',
+      `a queue URL (it came from the environment variable ${DEAD_LETTER_QUEUE_URL_ENV})`,
+      fromEnvironment,
+    );
   if (options.groupCommit !== undefined) validateGroupCommit(options);
   if (sequence) {
     if (typeof sequence.key !== 'function')
@@ -196,7 +208,7 @@ export const resolveSqsBatchOptions = <Body>(
           'sqsBatch has no `idempotency` option, so there is no record to commit writes with.',
         ),
     mode: options.idempotency ? (options.idempotency.mode ?? 'exactly-once') : 'at-least-once',
-    deadLetterQueueUrl: options.deadLetterQueueUrl,
+    deadLetterQueueUrl: options.deadLetterQueueUrl ?? (process.env[DEAD_LETTER_QUEUE_URL_ENV] || undefined),
     sqsClient: lazySqsClient(options.sqsClient),
     metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
     log,

@@ -60,6 +60,11 @@ const runHandler = async <Body>(
     return { kind: 'failed', error };
   }
   if (!begun.run) {
+    // At-most-once: the call failed before and its dead-letter send did not go through (else SQS
+    // would not deliver it again). Dead-letter it now: never acknowledged as a duplicate and lost.
+    const { failure } = begun.record;
+    if (failure && env.mode === 'at-most-once' && env.deadLetterQueueUrl)
+      return deadLetter(env, prepared, Object.assign(new Error(failure.message), { name: failure.name }));
     env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }

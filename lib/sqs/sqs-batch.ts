@@ -1,7 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ConfigurationError } from '../errors.ts';
 import { queueNameOf } from '../metrics/names.ts';
-import { prepareRecord, type RecordHandler } from './message.ts';
+import { prepareRecord, type RecordHandler, sqsRecordsOf } from './message.ts';
 import { resolveSqsBatchOptions, type SqsBatchOptions } from './options.ts';
 import { reportBatch } from './outcome.ts';
 import { runBatch } from './schedule.ts';
@@ -19,7 +18,6 @@ import { runBatch } from './schedule.ts';
  *   {
  *     parse: OrderSchema,
  *     idempotency: { store: dynamoDBStore({ tableName: 'idempotency' }), key: (message) => message.body.orderId },
- *     deadLetterQueueUrl: process.env.POISON_QUEUE_URL,
  *   },
  * );
  */
@@ -30,12 +28,7 @@ export const sqsBatch = <Body = unknown>(
   const batch = resolveSqsBatchOptions(recordHandler, options);
 
   return async (event, lambdaContext) => {
-    if (!Array.isArray(event?.Records)) {
-      throw new ConfigurationError(
-        'sqsBatch received an event without a Records array: wire this function to an SQS event source.',
-      );
-    }
-    const records = event.Records;
+    const records = sqsRecordsOf(event);
     const queue = queueNameOf(records[0]?.eventSourceARN || 'unknown-queue');
     const prepared = await Promise.all(records.map((record) => prepareRecord(record, batch.parse)));
     const outcomes = await runBatch({ ...batch, lambdaContext, queue, now: Date.now }, prepared);
