@@ -31,6 +31,7 @@ const ours = client();
 const oursFn = makeIdempotent(body, {
   store: dynamoDBStore({ tableName: await table(ours.dynamodb, 'ours'), client: ours.dynamodb }),
   key: (p) => p.id,
+  metrics: false,
 });
 const optimistic = client();
 const optimisticFn = makeIdempotent(body, {
@@ -40,6 +41,7 @@ const optimisticFn = makeIdempotent(body, {
   }),
   key: (p) => p.id,
   optimistic: true,
+  metrics: false,
 });
 const theirs = client();
 const config = new IdempotencyConfig({ eventKeyJmesPath: 'id' });

@@ -28,12 +28,12 @@ const context = { getRemainingTimeInMillis: () => 30_000, functionName: 'probe' 
 const checks = {
   async root() {
     const { makeIdempotent, memoryStore } = await import('reliable-events');
-    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n) });
+    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n), metrics: false });
     if ((await fn(21)) !== 42) throw new Error('wrong result');
   },
   async idempotency() {
     const { makeIdempotent, memoryStore } = await import('reliable-events/idempotency');
-    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n) });
+    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n), metrics: false });
     if ((await fn(21)) !== 42 || (await fn(21)) !== 42) throw new Error('wrong result');
   },
   async sqs() {
@@ -56,7 +56,7 @@ const checks = {
     const { idempotency, memoryStore } = await import('reliable-events/idempotency');
     let runs = 0;
     const handler = middy()
-      .use(idempotency({ store: memoryStore(), key: (e) => e.id }))
+      .use(idempotency({ store: memoryStore(), key: (e) => e.id, metrics: false }))
       .handler(async () => ++runs);
     if ((await handler({ id: 'x' }, context)) !== 1 || (await handler({ id: 'x' }, context)) !== 1)
       throw new Error('ran twice');

@@ -1,5 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createIdempotencyEngine } from './engine.ts';
+import { type CallObservationOptions, observeCalls } from './observe.ts';
+import { idempotencyDefaults, scopeOf } from './options.ts';
 import type { IdempotencyOptions, IdempotentContext } from './types.ts';
 
 /**
@@ -19,19 +21,34 @@ import type { IdempotencyOptions, IdempotentContext } from './types.ts';
  */
 export const makeIdempotent = <Input, Result>(
   fn: (input: Input, ctx: IdempotentContext) => Promise<Result> | Result,
-  options: IdempotencyOptions<Input>,
+  options: IdempotencyOptions<Input> & CallObservationOptions,
 ): ((input: Input, lambdaContext?: Context) => Promise<Result>) => {
   const engine = createIdempotencyEngine<Input, Result>(options);
+  const observe = observeCalls(options, scopeOf(options), options.mode ?? idempotencyDefaults.mode);
   return async (input, lambdaContext) => {
     const outcome = await engine.begin(input, lambdaContext);
-    if (!outcome.run) return outcome.result;
+    if (!outcome.run) {
+      observe.duplicate(outcome.record.key);
+      return outcome.result;
+    }
+    const { session } = outcome;
+    const startedAt = Date.now();
     let result: Result;
     try {
-      result = await fn(input, outcome.session.context);
+      result = await fn(input, session.context);
     } catch (error) {
-      await outcome.session.fail(error);
+      await session.fail(error);
+      observe.failed(session.context.key, error);
       throw error;
     }
-    return outcome.session.succeed(result);
+    try {
+      result = await session.succeed(result);
+    } catch (error) {
+      observe.failed(session.context.key, error);
+      throw error;
+    }
+    if (session.replayed) observe.duplicate(session.context.key);
+    else observe.processed(startedAt);
+    return result;
   };
 };

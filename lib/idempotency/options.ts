@@ -26,7 +26,7 @@ const positive = (option: string, value: number) => {
 export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
   const opts = {
     ...idempotencyDefaults,
-    scope: process.env.AWS_LAMBDA_FUNCTION_NAME ?? '',
+    scope: scopeOf({}),
     now: Date.now,
     ...Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined)),
   } as Required<Omit<IdempotencyOptions<Input>, 'fingerprint'>> &
@@ -61,3 +61,7 @@ export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
     fail('localCacheSize', 'an integer ≥ 0', opts.localCacheSize);
   return opts;
 };
+
+/** The scope keys are prefixed with: the option, or the Lambda function's name. */
+export const scopeOf = (options: { scope?: string }): string =>
+  options.scope ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
