@@ -27,7 +27,10 @@ export type BatchReport = {
 export type SqsEventSourceFaults = {
   /** The invocation dies after the handler returned: its response is lost and the whole batch comes back. */
   crashAfterHandler?: (event: SQSEvent) => boolean;
-  /** SQS hands the record to a second consumer at the same time: a concurrent invocation with that record alone. */
+  /**
+   * SQS hands the record to a second consumer at the same time: a concurrent invocation with that
+   * record alone — on a FIFO queue, with its group's records before it in the batch, in order.
+   */
   duplicateDelivery?: (record: SQSRecord) => boolean;
   /** The record's acknowledgment comes after its visibility timeout: it is not deleted, and SQS delivers it again. */
   lateAck?: (record: SQSRecord) => boolean;
@@ -106,6 +109,21 @@ export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<st
 const TIMED_OUT = Symbol('timed out');
 
 /**
+ * The records a second, concurrent delivery holds. On a standard queue any message can arrive
+ * twice on its own. A FIFO queue hands a group to one receiver at a time and always from its first
+ * message not yet deleted (SQS developer guide, FIFO delivery logic), so a second delivery of a
+ * record also holds the records of its group before it in the batch, in order.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
+ */
+const duplicatesOf = (records: SQSRecord[], chosen: ((record: SQSRecord) => boolean) | undefined) => {
+  const picked = records.filter((record) => chosen?.(record));
+  if (picked.length === 0 || !records[0]?.eventSourceARN.endsWith('.fifo')) return picked;
+  const groupOf = (record: SQSRecord) => record.attributes?.MessageGroupId ?? '';
+  const lastPicked = new Map(picked.map((record) => [groupOf(record), records.indexOf(record)]));
+  return records.filter((record, i) => i <= (lastPicked.get(groupOf(record)) ?? -1));
+};
+
+/**
  * Polls an SQS queue and invokes `handler` the way Lambda's SQS event source mapping does:
  * Lambda-shaped records with every attribute, a context that counts down the timeout,
  * deletion of what succeeded, partial batch responses, and whole-batch failure on an error,
@@ -133,7 +151,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     let failed: Set<string>;
     let report: Omit<BatchReport, 'deleted' | 'retried'>;
     const event: SQSEvent = { Records: records };
-    const duplicates = records.filter((record) => faults.duplicateDelivery?.(record));
+    const duplicates = duplicatesOf(records, faults.duplicateDelivery);
     // A second consumer got the same records: its outcome is its own, and it deletes nothing.
     const duplicate =
       duplicates.length === 0

@@ -106,31 +106,37 @@ describe('the fault proxy in front of DynamoDB Local', () => {
 });
 
 describe('faults injected by the SQS event source', () => {
-  const fifoQueue = async () => {
+  const fifoQueue = async (bodies = ['m']) => {
     const name = `${uniqueName('faults')}.fifo`;
     const { QueueUrl = '' } = await sqs.send(
       new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', VisibilityTimeout: '1' } }),
     );
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl,
-        MessageBody: 'm',
-        MessageGroupId: 'g',
-        MessageDeduplicationId: 'm',
-      }),
-    );
+    for (const body of bodies) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: body,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: body,
+        }),
+      );
+    }
     return { queueUrl: QueueUrl, queueArn: `arn:aws:sqs:${stack.region}:000000000000:${name}` };
   };
 
   /** Runs until `until` holds (at most 8 s); returns every invocation's records and every batch report. */
-  const run = async (faults: SqsEventSourceFaults, until: (reports: BatchReport[]) => boolean) => {
+  const run = async (
+    faults: SqsEventSourceFaults,
+    until: (reports: BatchReport[]) => boolean,
+    bodies?: string[],
+  ) => {
     const invocations: string[][] = [];
     const reports: BatchReport[] = [];
     let active = 0;
     let maxActive = 0;
     const source = startSqsEventSource({
       client: sqs,
-      ...(await fifoQueue()),
+      ...(await fifoQueue(bodies)),
       maxConcurrency: 1,
       faults,
       handler: async (event: SQSEvent) => {
@@ -179,5 +185,18 @@ describe('faults injected by the SQS event source', () => {
     expect(maxActive).toBe(2);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ outcome: 'ok', deleted: 1 });
+  });
+
+  it('duplicateDelivery on a FIFO queue: the second invocation holds the group from its first record up to the chosen one, in order', async () => {
+    const { invocations, reports } = await run(
+      { duplicateDelivery: (record) => record.body === 'm3' },
+      (r) => r.length > 0,
+      ['m1', 'm2', 'm3', 'm4'],
+    );
+    expect(invocations).toEqual([
+      ['m1', 'm2', 'm3'],
+      ['m1', 'm2', 'm3', 'm4'],
+    ]);
+    expect(reports[0]).toMatchObject({ outcome: 'ok', deleted: 4 });
   });
 });
