@@ -43,7 +43,7 @@ export type SqsEventSourceOptions = {
   handler: SqsFunctionHandler;
   /** @default 10 */
   batchSize?: number;
-  /** Batches in flight at once. On FIFO queues SQS itself caps it at the number of active groups. @default 2 */
+  /** Batches in flight at once; on a FIFO queue never more than the groups with visible messages. @default 2 */
   maxConcurrency?: number;
   /** Long-poll wait per receive. @default 1 */
   waitTimeSeconds?: number;
@@ -240,6 +240,11 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     }
   };
 
+  // Each poller is one batch in flight. A FIFO group with a message in flight goes to no other
+  // receiver, so on a FIFO queue the batches in flight never exceed the groups with visible
+  // messages, nor maxConcurrency: Lambda caps a FIFO mapping's concurrent invocations at the lower
+  // of the number of message groups and its maximum concurrency.
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
   const pollers = Array.from({ length: options.maxConcurrency ?? 2 }, () => poller());
   return {
     /** Stops polling; resolves when the batches in flight have finished and been acknowledged. */
