@@ -1,10 +1,18 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invalidOption } from '../options.ts';
+import {
+  isSqs,
+  type SendBatchEntry,
+  splitSendBatch,
+  sqsThrottled,
+  withFailedEntries,
+} from './sqs-send-faults.ts';
 
 /**
  * What the proxy does to one request instead of passing it through:
- * - `'throttle'`: answers 400 `ProvisionedThroughputExceededException` without forwarding (the SDK retries it);
+ * - `'throttle'`: answers the service's throttling error without forwarding (the SDK retries it):
+ *   DynamoDB's `ProvisionedThroughputExceededException`, SQS's `RequestThrottled`;
  * - `'hang'`: never forwards and never answers, as a call cut off by a timeout or a crash mid-request;
  * - `'hang-after'`: forwards (the write lands) and never answers: the caller dies after its effect.
  */
@@ -15,6 +23,12 @@ export type FaultProxyOptions = {
   target: string;
   /** Asked once per request with its operation (`PutItem`, `TransactWriteItems`…): a fault, or undefined to pass it through. */
   decide?: (operation: string) => ProxyFault | undefined;
+  /**
+   * In front of SQS: asked once per entry of each `SendMessageBatch` the proxy forwards; true takes
+   * the entry out of the request and answers it in `Failed` (`InternalError`, not the sender's fault),
+   * while the other entries are sent, as SQS fails entries of a call that succeeds.
+   */
+  failEntry?: (entry: SendBatchEntry) => boolean;
   /** Added before each request is forwarded, e.g. to model a network round trip to the service. @default 0 */
   latencyMs?: number;
 };
@@ -24,8 +38,8 @@ export type FaultProxy = {
   endpoint: string;
   /** Requests received, by operation, faulted ones included. */
   readonly requests: ReadonlyMap<string, number>;
-  /** Faults injected, by kind. */
-  readonly faults: Readonly<Record<ProxyFault, number>>;
+  /** Faults injected, by kind; `failedEntry` counts SendMessageBatch entries failed by `failEntry`. */
+  readonly faults: Readonly<Record<ProxyFault | 'failedEntry', number>>;
   /** Closes the server and every connection, held ones included. */
   stop(): Promise<void>;
 };
@@ -44,9 +58,11 @@ const THROTTLED = JSON.stringify({
 });
 
 /**
- * An HTTP proxy on 127.0.0.1 in front of a local AWS service that counts requests by operation
- * and injects faults chosen per request: throttling, requests that never answer, and writes
- * whose answer never arrives. Give each function its own proxy to count and fault it alone.
+ * An HTTP proxy on 127.0.0.1 in front of a local AWS service (DynamoDB Local, the SQS emulator)
+ * that counts requests by operation and injects faults chosen per request: throttling, requests
+ * that never answer, writes whose answer never arrives and, in front of SQS, SendMessageBatch
+ * entries that fail while the rest of the call succeeds. Give each function its own proxy to
+ * count and fault it alone.
  *
  * @example
  * const proxy = await startFaultProxy({ target: stack.dynamodb.endpoint, decide: () => (Math.random() < 0.01 ? 'throttle' : undefined) });
@@ -68,7 +84,12 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const requests = new Map<string, number>();
-  const faults: Record<ProxyFault, number> = { throttle: 0, hang: 0, 'hang-after': 0 };
+  const faults: Record<ProxyFault | 'failedEntry', number> = {
+    throttle: 0,
+    hang: 0,
+    'hang-after': 0,
+    failedEntry: 0,
+  };
 
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
@@ -78,7 +99,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
           port: target.port,
           method: req.method,
           path: req.url,
-          headers: { ...req.headers, host: target.host },
+          headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
           agent,
         },
         (res) => {
@@ -98,19 +119,39 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const operation = operationOf(req);
+    const sqs = isSqs(req.headers['x-amz-target'] as string | undefined);
     requests.set(operation, (requests.get(operation) ?? 0) + 1);
     const fault = options.decide?.(operation);
     if (fault) faults[fault] += 1;
     if (fault === 'throttle') {
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(THROTTLED);
+      if (sqs) res.writeHead(sqsThrottled.status, sqsThrottled.headers).end(sqsThrottled.body);
+      else res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(THROTTLED);
       return;
     }
     if (fault === 'hang') return; // held until the caller gives up or the proxy stops
+    const body = Buffer.concat(chunks);
+    const split =
+      sqs && operation === 'SendMessageBatch' && options.failEntry
+        ? splitSendBatch(body, options.failEntry)
+        : { forward: body, failed: [] };
+    faults.failedEntry += split.failed.length;
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     try {
-      const answer = await forward(req, Buffer.concat(chunks));
+      if (!split.forward) {
+        // Every entry failed: SQS still answers 200, with each entry in Failed.
+        const answer = withFailedEntries(undefined, split.failed);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(answer);
+        return;
+      }
+      const answer = await forward(req, split.forward);
       if (fault === 'hang-after') return;
-      res.writeHead(answer.status, answer.headers).end(answer.body);
+      if (split.failed.length === 0 || answer.status !== 200) {
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+        return;
+      }
+      const merged = withFailedEntries(answer.body, split.failed);
+      const { 'transfer-encoding': _chunked, ...headers } = answer.headers;
+      res.writeHead(200, { ...headers, 'content-length': String(merged.length) }).end(merged);
     } catch (error) {
       res.writeHead(502, { 'content-type': 'text/plain' }).end(`fault proxy: ${(error as Error).message}`);
     }

@@ -39,6 +39,7 @@ export {
   startSqsEventSource,
   toLambdaRecord,
 } from './sqs-event-source.ts';
+export type { SendBatchEntry } from './sqs-send-faults.ts';
 export {
   type LocalStack,
   type LocalStackOptions,

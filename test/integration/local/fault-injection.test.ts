@@ -101,7 +101,7 @@ describe('the fault proxy in front of DynamoDB Local', () => {
       (await documents.send(new GetCommand({ TableName, Key: { pk }, ConsistentRead: true }))).Item;
     expect(await read('landed')).toEqual({ pk: 'landed' });
     expect(await read('never')).toBeUndefined();
-    expect(proxy.faults).toEqual({ throttle: 0, hang: 1, 'hang-after': 1 });
+    expect(proxy.faults).toEqual({ throttle: 0, hang: 1, 'hang-after': 1, failedEntry: 0 });
   });
 });
 
