@@ -13,6 +13,8 @@ export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<
 /** What one batch came to, for observers (the live view, tests). */
 export type BatchReport = {
   records: number;
+  /** Message groups among the records (FIFO queues; 0 on a standard queue): records ÷ groups is the batch's records per group. */
+  groups: number;
   deleted: number;
   /** Records returned to the queue (reported, or the whole batch on error/timeout/invalid response). */
   retried: number;
@@ -108,6 +110,9 @@ export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<st
 
 const TIMED_OUT = Symbol('timed out');
 
+const groupsIn = (records: SQSRecord[]) =>
+  new Set(records.flatMap((record) => record.attributes?.MessageGroupId ?? [])).size;
+
 /**
  * The records a second, concurrent delivery holds. On a standard queue any message can arrive
  * twice on its own. A FIFO queue hands a group to one receiver at a time and always from its first
@@ -149,7 +154,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
     const ids = new Set(records.map((record) => record.messageId));
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
-    let report: Omit<BatchReport, 'deleted' | 'retried'>;
+    let report: Omit<BatchReport, 'deleted' | 'retried' | 'groups'>;
     const event: SQSEvent = { Records: records };
     const duplicates = duplicatesOf(records, faults.duplicateDelivery);
     // A second consumer got the same records: its outcome is its own, and it deletes nothing.
@@ -212,7 +217,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       );
       deleted += response.Successful?.length ?? 0;
     }
-    return { ...report, deleted, retried: failed.size };
+    return { ...report, groups: groupsIn(records), deleted, retried: failed.size };
   };
 
   const poller = async () => {
@@ -232,11 +237,14 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
         messages = received.Messages ?? [];
       } catch (error) {
         if (abort.signal.aborted) return;
-        options.onBatch?.({ records: 0, deleted: 0, retried: 0, outcome: 'error', error });
+        options.onBatch?.({ records: 0, groups: 0, deleted: 0, retried: 0, outcome: 'error', error });
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
-      if (messages.length > 0) options.onBatch?.(await runBatch(messages));
+      if (messages.length === 0) continue;
+      // Run the batch whether or not anyone observes it (an optional call skips its arguments).
+      const report = await runBatch(messages);
+      options.onBatch?.(report);
     }
   };
 

@@ -123,7 +123,13 @@ describe.each(['skip-group', 'stop-batch'] as const)(
       const handler = consumer(queue, { onFailure, fail: (n) => n === 4 && failures++ === 0 });
       const { events, reports } = await consume(queue, handler, (r) => deleted(r) >= 10);
       expect(events[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect(reports[0]).toMatchObject({ records: 10, deleted: 3, retried: 7, outcome: 'partial' });
+      expect(reports[0]).toMatchObject({
+        records: 10,
+        groups: 1,
+        deleted: 3,
+        retried: 7,
+        outcome: 'partial',
+      });
       expect(events[1]).toEqual([4, 5, 6, 7, 8, 9, 10]);
       expect(await appliedIn(queue.effects)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
@@ -136,7 +142,7 @@ describe('a poison record mid-group', () => {
     const handler = consumer(queue, { dlq: true });
     const { events, reports } = await consume(queue, handler, (r) => deleted(r) >= 10);
     expect(events[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(reports[0]).toMatchObject({ records: 10, deleted: 10, retried: 0, outcome: 'ok' });
+    expect(reports[0]).toMatchObject({ records: 10, groups: 1, deleted: 10, retried: 0, outcome: 'ok' });
     expect(await appliedIn(queue.effects)).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 10]);
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, MaxNumberOfMessages: 10 }),
