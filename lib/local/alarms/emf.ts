@@ -6,7 +6,8 @@ type Directive = { Namespace?: unknown; Dimensions?: unknown; Metrics?: unknown 
 /**
  * The datapoints an Embedded Metric Format document publishes: each metric once per dimension
  * set, at the document's timestamp, each value of an array a sample of its own. Throws
- * `MetricDocumentError` naming every problem, as CloudWatch rejects such a document.
+ * `MetricDocumentError` naming every problem, as CloudWatch rejects such a document (limits: 30
+ * dimensions per set, 100 metrics per directive, 100 values per metric).
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  *
  * @example
@@ -31,8 +32,8 @@ export const datapointsOfEmf = (document: unknown): { metric: MetricId; sample: 
     const sets = Array.isArray(directive.Dimensions) ? (directive.Dimensions as unknown[]) : undefined;
     if (!sets) problems.push('Dimensions must be an array of dimension sets');
     const dimensionSets = (sets?.length ? sets : [[]]).map((set): Record<string, string> => {
-      if (!Array.isArray(set)) {
-        problems.push('a dimension set must be an array of names');
+      if (!Array.isArray(set) || set.length > 30) {
+        problems.push('a dimension set must be an array of at most 30 names');
         return {};
       }
       return Object.fromEntries(
@@ -47,7 +48,8 @@ export const datapointsOfEmf = (document: unknown): { metric: MetricId; sample: 
     const metrics = Array.isArray(directive.Metrics)
       ? (directive.Metrics as { Name?: unknown; Unit?: unknown }[])
       : [];
-    if (!Array.isArray(directive.Metrics)) problems.push('Metrics must be an array');
+    if (!Array.isArray(directive.Metrics) || metrics.length > 100)
+      problems.push('Metrics must be an array of at most 100 definitions');
     for (const { Name, Unit } of metrics) {
       if (typeof Name !== 'string' || Name === '') {
         problems.push('a metric needs a Name');
@@ -55,8 +57,8 @@ export const datapointsOfEmf = (document: unknown): { metric: MetricId; sample: 
       }
       const raw = root[Name];
       const values = Array.isArray(raw) ? raw : [raw];
-      if (!values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        problems.push(`${Name} must be a number or an array of numbers`);
+      if (values.length > 100 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        problems.push(`${Name} must be a number or an array of at most 100 numbers`);
         continue;
       }
       for (const dimensions of dimensionSets)

@@ -61,13 +61,13 @@ describe('the alarm evaluator', () => {
     };
     expect(() => evaluator.putEmf(bad)).toThrow(MetricDocumentError);
     expect(() => evaluator.putEmf(bad)).toThrow(
-      'Not a valid EMF document: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of numbers',
+      'Not a valid EMF document: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of at most 100 numbers',
     );
     expect(() => evaluator.putLogLine(JSON.stringify(bad))).toThrow(MetricDocumentError);
     // Through the runtime's hook, the run goes on and the report names the function.
     evaluator.onMetrics('CapturePayment', bad);
     expect(evaluator.report().problems).toEqual([
-      'CapturePayment printed an EMF document CloudWatch would reject: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of numbers',
+      'CapturePayment printed an EMF document CloudWatch would reject: _aws.Timestamp must be an integer of epoch milliseconds; dimension Queue must be a string member of the root; M must be a number or an array of at most 100 numbers',
     ]);
   });
 
