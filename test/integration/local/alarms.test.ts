@@ -147,8 +147,11 @@ describe('the example app alarms, evaluated locally', () => {
         }),
       );
       const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && !fired(evaluator.report(), 'ReliabilityDeadLettered0'))
-        await new Promise((r) => setTimeout(r, 100));
+      // Both dead-letter alarms: the consumer's count, and the DLQ's depth sampled a period later.
+      const firedBoth = () =>
+        fired(evaluator.report(), 'ReliabilityDeadLettered0') &&
+        fired(evaluator.report(), 'ReliabilityDeadLetters0');
+      while (Date.now() < deadline && !firedBoth()) await new Promise((r) => setTimeout(r, 100));
     } finally {
       await runtime.stop();
     }
