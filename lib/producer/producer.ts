@@ -59,7 +59,8 @@ export const producerDefaults = {
  * and a key's messages go one at a time (a call carries up to 10 keys), a later one only once
  * the one before it was accepted, so a retry never lands behind its successors. When it gives
  * up on a message, the later messages of its key are reported not sent
- * (`code: 'PrecedingMessageNotSent'`); other keys are not held back.
+ * (`code: 'PrecedingMessageNotSent'`); other keys are not held back. Order holds within a
+ * `send`: concurrent `send` calls with messages of one key keep no order between them.
  *
  * @example
  * const producer = createProducer({ queueUrl: process.env.ORDERS_QUEUE_URL! });
