@@ -1,12 +1,16 @@
 // Captures each order's payment. Exactly-once (the default): the payment, the customer's ledger
 // entry, the idempotency record and the "order paid" outbox entry commit in one DynamoDB
-// transaction. With DELIVERY_MODE=at-least-once there is no idempotency record: the writes go
+// transaction. IDEMPOTENCY_COMMIT=effect-conditional keeps no record: the payment's update carries
+// the idempotency condition (once per order id), so a repeat cancels the transaction. GROUP_COMMIT=true
+// commits a customer's orders of one batch together (here each order writes the customer's ledger
+// item, so a group run still commits order by order: two actions on one item are refused).
+// With DELIVERY_MODE=at-least-once there is no idempotency record: the writes go
 // out one by one, as an unprotected handler would send them, so a redelivery pays again.
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConfigurationError } from '../lib/errors.ts';
-import { dynamoDBStore } from '../lib/idempotency/index.ts';
+import { dynamoDBStore, updateOncePerKey } from '../lib/idempotency/index.ts';
 import { outbox } from '../lib/producer/index.ts';
 import { sqsBatch } from '../lib/sqs/index.ts';
 import { env } from './env.ts';
@@ -26,11 +30,12 @@ if (mode !== 'exactly-once' && mode !== 'at-least-once') {
   );
 }
 const commit = process.env.IDEMPOTENCY_COMMIT ?? 'lease';
-if (commit !== 'lease' && commit !== 'optimistic') {
+if (commit !== 'lease' && commit !== 'optimistic' && commit !== 'effect-conditional') {
   throw new ConfigurationError(
-    `IDEMPOTENCY_COMMIT must be 'lease' or 'optimistic', received ${JSON.stringify(commit)}.`,
+    `IDEMPOTENCY_COMMIT must be 'lease', 'optimistic' or 'effect-conditional', received ${JSON.stringify(commit)}.`,
   );
 }
+const groupCommit = process.env.GROUP_COMMIT === 'true';
 const events = outbox({ tableName: env('OUTBOX_TABLE') });
 const paymentsTable = env('PAYMENTS_TABLE');
 const ledgerTable = env('LEDGER_TABLE');
@@ -76,7 +81,7 @@ export const handler = sqsBatch(
   async ({ body: order }, { transaction }) => {
     const { payment, ledger, event } = effectsOf(order);
     if (!documents) {
-      transaction.update(payment);
+      transaction.update(commit === 'effect-conditional' ? updateOncePerKey(payment) : payment);
       transaction.update(ledger);
       transaction.put(event);
     } else {
@@ -95,14 +100,21 @@ export const handler = sqsBatch(
     ...(documents
       ? {}
       : {
-          idempotency: {
-            store: dynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') }),
-            key: (message: { body: Order }) => message.body.orderId,
-            // Every effect is a write on the transaction, so the lease can go (one request per order).
-            optimistic: commit === 'optimistic',
-            // The same order id with another amount is a bug upstream, not a retry: dead-letter it.
-            fingerprint: (message: { body: Order }) => message.body,
-          },
+          idempotency:
+            commit === 'effect-conditional'
+              ? {
+                  mode: 'effect-conditional' as const,
+                  key: (message: { body: Order }) => message.body.orderId,
+                }
+              : {
+                  store: dynamoDBStore({ tableName: env('IDEMPOTENCY_TABLE') }),
+                  key: (message: { body: Order }) => message.body.orderId,
+                  // Every effect is a write on the transaction, so the lease can go (one request per order).
+                  optimistic: commit === 'optimistic',
+                  // The same order id with another amount is a bug upstream, not a retry: dead-letter it.
+                  fingerprint: (message: { body: Order }) => message.body,
+                },
+          groupCommit,
         }),
     deadLetterQueueUrl: env('DEAD_LETTER_QUEUE_URL'),
   },

@@ -2,7 +2,8 @@
 // Context (`-c name=value`, or `new App({ context })`):
 //   functionTimeoutSeconds  the consumers' timeout (queues' visibility: six times it), default 30
 //   deliveryMode            CapturePayment's 'exactly-once' (default) or 'at-least-once'
-//   idempotencyCommit       CapturePayment's 'lease' (default) or 'optimistic' commit
+//   idempotencyCommit       CapturePayment's 'lease' (default), 'optimistic' or 'effect-conditional' commit
+//   groupCommit             CapturePayment commits a customer's orders of a batch together: true or false (default)
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -23,13 +24,23 @@ const contextOf = (app: App) => {
       `Context deliveryMode must be 'exactly-once' or 'at-least-once', received ${JSON.stringify(mode)}.`,
     );
   }
-  if (commit !== undefined && commit !== 'lease' && commit !== 'optimistic') {
+  if (commit !== undefined && !['lease', 'optimistic', 'effect-conditional'].includes(commit)) {
     throw new ConfigurationError(
-      `Context idempotencyCommit must be 'lease' or 'optimistic', received ${JSON.stringify(commit)}.`,
+      `Context idempotencyCommit must be 'lease', 'optimistic' or 'effect-conditional', received ${JSON.stringify(commit)}.`,
+    );
+  }
+  // `-c groupCommit=true` arrives as a string, `new App({ context })` may pass a boolean.
+  const group = app.node.tryGetContext('groupCommit');
+  if (group !== undefined && !['true', 'false', true, false].includes(group)) {
+    throw new ConfigurationError(
+      `Context groupCommit must be true or false, received ${JSON.stringify(group)}.`,
     );
   }
   return {
-    ...(commit === undefined ? {} : { idempotencyCommit: commit as 'lease' | 'optimistic' }),
+    ...(commit === undefined
+      ? {}
+      : { idempotencyCommit: commit as 'lease' | 'optimistic' | 'effect-conditional' }),
+    ...(group === undefined ? {} : { groupCommit: group === true || group === 'true' }),
     ...(seconds === undefined ? {} : { functionTimeout: Duration.seconds(seconds) }),
     ...(mode === undefined ? {} : { deliveryMode: mode as 'exactly-once' | 'at-least-once' }),
   };

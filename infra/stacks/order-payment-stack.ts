@@ -39,10 +39,18 @@ export type OrderPaymentStackProps = StackProps & {
   readonly deliveryMode?: 'exactly-once' | 'at-least-once';
   /**
    * How an exactly-once CapturePayment commits: claim a lease first (`'lease'`, two requests per
-   * order), or run and put the record with the effects in one transaction (`'optimistic'`, one).
+   * order), run and put the record with the effects in one transaction (`'optimistic'`, one), or
+   * keep no record: the payment's own update carries the idempotency condition
+   * (`'effect-conditional'`, one transaction of three writes instead of four).
    * @default 'lease'
    */
-  readonly idempotencyCommit?: 'lease' | 'optimistic';
+  readonly idempotencyCommit?: 'lease' | 'optimistic' | 'effect-conditional';
+  /**
+   * Commit the orders of one customer that run back to back in shared transactions (sqsBatch's
+   * `groupCommit`); with `'lease'` the commit becomes optimistic, as group commit needs.
+   * @default false
+   */
+  readonly groupCommit?: boolean;
 };
 
 export const orderPaymentDefaults = {
@@ -50,6 +58,7 @@ export const orderPaymentDefaults = {
   functionTimeout: Duration.seconds(30),
   deliveryMode: 'exactly-once',
   idempotencyCommit: 'lease',
+  groupCommit: false,
 } as const;
 
 /**
@@ -90,6 +99,7 @@ export class OrderPaymentStack extends Stack {
       environment: {
         DELIVERY_MODE: props.deliveryMode ?? orderPaymentDefaults.deliveryMode,
         IDEMPOTENCY_COMMIT: props.idempotencyCommit ?? orderPaymentDefaults.idempotencyCommit,
+        GROUP_COMMIT: String(props.groupCommit ?? orderPaymentDefaults.groupCommit),
       },
       timeout,
       maxConcurrency: 10,

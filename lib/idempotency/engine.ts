@@ -40,7 +40,12 @@ export const createIdempotencyEngine = <Input, Result>(
 ): IdempotencyEngine<Input, Result> => {
   const opts = resolveOptions(options);
   const { store, now } = opts;
-  const effectDocuments = opts.mode === 'effect-conditional' ? documentClient(opts.client) : undefined;
+  const effectDocuments =
+    opts.mode !== 'effect-conditional'
+      ? undefined
+      : opts.client
+        ? documentClient(opts.client)
+        : (opts.store?.transactional?.documents ?? documentClient());
   const cache =
     opts.localCacheSize > 0
       ? new LRUCache<string, IdempotencyRecord>({ max: opts.localCacheSize })

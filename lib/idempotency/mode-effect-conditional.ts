@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { guardOf } from './effect-writes.ts';
+import { type EffectGuard, guardOf, updateOncePerKey } from './effect-writes.ts';
 import { EffectConditionFailedError, IdempotencyTransactionError } from './errors.ts';
 import type { BeginOutcome } from './session.ts';
 import { commitAlone, type StagedCommit, withOldItem } from './staged-commit.ts';
@@ -19,12 +19,17 @@ export const stageEffects = (call: EffectCall, writes: readonly TransactWrite[])
     const guard = guardOf(write);
     return guard ? [{ index, guard }] : [];
   });
+  // A lone plain update is the common shape: it is guarded as updateOncePerKey would guard it.
+  const [lone] = writes;
+  if (guarded.length === 0 && writes.length === 1 && lone && 'Update' in lone) {
+    guarded.push({ index: 0, guard: guardOf({ Update: updateOncePerKey(lone.Update) }) as EffectGuard });
+  }
   const [only] = guarded;
   if (!only || guarded.length > 1) {
     throw new IdempotencyTransactionError(
       `mode 'effect-conditional' needs exactly one write made with putIfAbsent(…) or updateOncePerKey(…) — its ` +
-        `condition is the idempotency check — and this call registered ${guarded.length}. Other writes may join it ` +
-        'as plain writes; they commit in the same transaction.',
+        `condition is the idempotency check — (or a single plain update, guarded like updateOncePerKey) and this ` +
+        `call registered ${guarded.length}. Other writes may join it as plain writes; they commit in the same transaction.`,
     );
   }
   const { key } = call;

@@ -80,7 +80,7 @@ export type IdempotentContext = {
 export type IdempotencyOptions<Input> = {
   /** Where records live. Not used by `mode: 'effect-conditional'`, which keeps none. */
   store?: IdempotencyStore;
-  /** `mode: 'effect-conditional'`: the client its writes go through. @default a client from the environment */
+  /** `mode: 'effect-conditional'`: the client its writes go through. @default the `store`'s client when it is a dynamoDBStore, else one from the environment */
   client?: DynamoDBClient | DynamoDBDocumentClient;
   /** Derives the idempotency key from the input. */
   key: (input: Input) => string | number | undefined | null;

@@ -29,6 +29,10 @@ export type VerifyOptions = {
   protection: boolean;
   /** CapturePayment's optimistic commit (one request per order) instead of a lease. */
   optimistic: boolean;
+  /** CapturePayment keeps no record: the payment's update carries the idempotency condition. */
+  effectConditional: boolean;
+  /** CapturePayment commits a customer's orders of one batch together (sqsBatch `groupCommit`). */
+  groupCommit: boolean;
   functionTimeoutSeconds: number;
   drainTimeoutSeconds: number;
   json?: string;
@@ -52,6 +56,8 @@ export const verifyDefaults = {
   },
   protection: true,
   optimistic: false,
+  effectConditional: false,
+  groupCommit: false,
   // Short, so a redelivery returns in 6 × 2 s instead of the cloud default's 3 minutes.
   functionTimeoutSeconds: 2,
   drainTimeoutSeconds: 600,
@@ -83,6 +89,8 @@ ${Object.entries(RATE_FLAGS)
   --no-faults         every rate 0 but those given by name
   --unprotected       CapturePayment at-least-once: no idempotency, the checker must see duplicates
   --optimistic        CapturePayment commits optimistically (no lease: one request per order)
+  --effect-conditional  CapturePayment keeps no record: the payment's update carries the idempotency condition
+  --group-commit      CapturePayment commits a customer's orders of one batch in shared transactions
   --function-timeout S  the consumers' timeout in seconds; visibility is 6 × it (${verifyDefaults.functionTimeoutSeconds})
   --drain-timeout S   give up waiting for the pipeline to drain after S seconds (${verifyDefaults.drainTimeoutSeconds})
   --json FILE         write the report as JSON
@@ -115,6 +123,8 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
       'no-faults': { type: 'boolean', default: false },
       unprotected: { type: 'boolean', default: false },
       optimistic: { type: 'boolean', default: false },
+      'effect-conditional': { type: 'boolean', default: false },
+      'group-commit': { type: 'boolean', default: false },
       'function-timeout': { type: 'string' },
       'drain-timeout': { type: 'string' },
       json: { type: 'string' },
@@ -143,6 +153,8 @@ export const parseVerifyArgs = (args: string[]): VerifyOptions | undefined => {
     rates,
     protection: !values.unprotected,
     optimistic: values.optimistic === true,
+    effectConditional: values['effect-conditional'] === true,
+    groupCommit: values['group-commit'] === true,
     functionTimeoutSeconds: integer(
       'function-timeout',
       values['function-timeout'],

@@ -183,6 +183,10 @@ export const buildReport = (input: {
 const FIGURE_WIDTH = 42;
 const row = (label: string, value: string, width = 50) => `  ${label.padEnd(width)}${value}`;
 
+const commitLabel = (options: VerifyReport['options']) =>
+  `${options.effectConditional ? 'effect-conditional' : options.optimistic ? 'optimistic commit' : 'leases'}` +
+  (options.groupCommit ? ', group commit' : '');
+
 /** The final table printed at the end of a run. */
 export const formatReport = (report: VerifyReport): string => {
   const { options } = report;
@@ -190,7 +194,7 @@ export const formatReport = (report: VerifyReport): string => {
   return [
     '',
     `reliable-events verify: ${report.orders} orders in ${options.groups} groups, seed ${options.seed}, ` +
-      `CapturePayment ${options.protection ? `exactly-once, ${options.optimistic ? 'optimistic commit' : 'leases'}` : 'at-least-once (protection off)'}`,
+      `CapturePayment ${options.protection ? `exactly-once, ${commitLabel(options)}` : 'at-least-once (protection off)'}`,
     '',
     'invariants (from the effect tables and the DLQ)',
     ...report.invariants.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, 56)),

@@ -61,7 +61,12 @@ export const runVerify = async (options: VerifyOptions, hooks: VerifyHooks = {})
     const context = {
       functionTimeoutSeconds: options.functionTimeoutSeconds,
       deliveryMode: options.protection ? 'exactly-once' : 'at-least-once',
-      idempotencyCommit: options.optimistic ? 'optimistic' : 'lease',
+      idempotencyCommit: options.effectConditional
+        ? 'effect-conditional'
+        : options.optimistic
+          ? 'optimistic'
+          : 'lease',
+      groupCommit: options.groupCommit,
     };
     createApp(new App({ outdir, context })).synth();
     const stack = hooks.stack ?? (await startLocalStack());

@@ -44,10 +44,18 @@ describe('the example app context', () => {
     const capture = captureOf(resources);
     expect(capture.Properties.Timeout).toBe(30);
     expect(capture.Properties.Environment).toMatchObject({
-      Variables: { DELIVERY_MODE: 'exactly-once', IDEMPOTENCY_COMMIT: 'lease' },
+      Variables: { DELIVERY_MODE: 'exactly-once', IDEMPOTENCY_COMMIT: 'lease', GROUP_COMMIT: 'false' },
     });
     const sourceQueues = resources.filter((r) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy);
     for (const queue of sourceQueues) expect(queue.Properties.VisibilityTimeout).toBe(180);
+  }, 60_000);
+
+  it('selects the effect-conditional commit and group commit', () => {
+    const capture = captureOf(synth({ idempotencyCommit: 'effect-conditional', groupCommit: 'true' }));
+    expect(capture.Properties.Environment).toMatchObject({
+      Variables: { IDEMPOTENCY_COMMIT: 'effect-conditional', GROUP_COMMIT: 'true' },
+    });
+    expect(() => synth({ groupCommit: 'yes' })).toThrow(/groupCommit must be true or false/);
   }, 60_000);
 
   it('rejects a timeout outside Lambda range and an unknown delivery mode, naming the context key', () => {
@@ -55,7 +63,7 @@ describe('the example app context', () => {
     expect(() => synth({ functionTimeoutSeconds: 'soon' })).toThrow(/functionTimeoutSeconds/);
     expect(() => synth({ deliveryMode: 'twice' })).toThrow(/deliveryMode must be/);
     expect(() => synth({ idempotencyCommit: 'later' })).toThrow(
-      /idempotencyCommit must be 'lease' or 'optimistic'/,
+      /idempotencyCommit must be 'lease', 'optimistic' or 'effect-conditional'/,
     );
   });
 });

@@ -127,6 +127,29 @@ describe("mode 'effect-conditional' on DynamoDB Local", () => {
     expect((await read(table, 'total'))?.amount).toBe(3);
   });
 
+  it('guards a lone plain update as updateOncePerKey, with the store client when no client is given', async () => {
+    const { client, requests, table } = await setup();
+    const capture = makeIdempotent(
+      async (order: Order, { transaction }) => {
+        transaction.update({
+          TableName: table,
+          Key: { pk: order.id },
+          UpdateExpression: 'ADD captures :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        });
+      },
+      {
+        mode: 'effect-conditional',
+        key: (order) => order.id,
+        store: dynamoDBStore({ tableName: 'unused-by-this-mode', client }),
+      },
+    );
+    await capture({ id: 'lone', amount: 1 });
+    await capture({ id: 'lone', amount: 1 });
+    expect(requests.take()).toEqual(['UpdateItem', 'UpdateItem']);
+    expect((await read(table, 'lone'))?.captures).toBe(1);
+  });
+
   it('refuses a call with no guard write, and a guard write outside effect-conditional mode', async () => {
     const { client, table } = await setup();
     const noGuard = makeIdempotent(
