@@ -4,8 +4,8 @@ import type { Context } from 'aws-lambda';
 import { type EffectGuard, guardOf, updateOncePerKey } from './effect-writes.ts';
 import { EffectConditionFailedError, IdempotencyTransactionError } from './errors.ts';
 import type { BeginOutcome } from './session.ts';
-import { commitAlone, type StagedCommit, withOldItem } from './staged-commit.ts';
-import { createTransactionCollector, type TransactWrite } from './transaction.ts';
+import { cancellationOf, commitAlone, type StagedCommit, withOldItem } from './staged-commit.ts';
+import { createTransactionCollector, type TransactionCollector } from './transaction.ts';
 
 // With no record, all 100 actions of a transaction are the call's own.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
@@ -14,7 +14,8 @@ const MAX_ACTIONS = 100;
 export type EffectCall = { key: string; documents: DynamoDBDocumentClient; lambdaContext?: Context };
 
 /** The call's writes with its one guard write carrying the idempotency condition for `key`. */
-export const stageEffects = (call: EffectCall, writes: readonly TransactWrite[]): StagedCommit => {
+export const stageEffects = (call: EffectCall, transaction: TransactionCollector): StagedCommit => {
+  const { writes } = transaction;
   const guarded = writes.flatMap((write, index) => {
     const guard = guardOf(write);
     return guard ? [{ index, guard }] : [];
@@ -40,11 +41,18 @@ export const stageEffects = (call: EffectCall, writes: readonly TransactWrite[])
     actions: writes.map((write, i) => (i === index ? withOldItem(guard.action(key)) : write)),
     guard: index,
     documents: call.documents,
-    conditionFailed: (old) =>
-      guard.applied(old, key) ? { duplicate: true } : { error: new EffectConditionFailedError(key, old) },
+    conditionFailed: (old) => {
+      if (guard.applied(old, key)) return { duplicate: true };
+      // Not a duplicate: the guard's own condition failed, poison if it was registered so.
+      const reasons = writes.map((_, i) => ({ Code: i === index ? 'ConditionalCheckFailed' : 'None' }));
+      const poison = transaction.poisoned(cancellationOf([{ Code: 'None' }, ...reasons]));
+      return { error: poison ?? new EffectConditionFailedError(key, old) };
+    },
     readBack: guard.item,
     landed: (item) => (guard.applied(item, key) ? 'this' : 'none'),
     committed: () => {},
+    // The collector counts the record's reason first; there is none here.
+    poisoned: (reasons) => transaction.poisoned(cancellationOf([{ Code: 'None' }, ...reasons])),
   };
 };
 
@@ -65,10 +73,9 @@ export const effectConditional = <Result>(call: EffectCall): BeginOutcome<Result
     run: true,
     session: {
       context,
-      stage: () => stageEffects(call, context.transaction.writes),
+      stage: () => stageEffects(call, context.transaction),
       async succeed(result) {
-        if ((await commitAlone(stageEffects(call, context.transaction.writes))) === 'committed')
-          return result;
+        if ((await commitAlone(stageEffects(call, context.transaction))) === 'committed') return result;
         replayed = true;
         return undefined as Result;
       },

@@ -1,7 +1,7 @@
 import { IdempotencyTransactionError } from './errors.ts';
 import { completedRecord } from './mode-exactly-once.ts';
 import type { BeginOutcome, KeyedCall } from './session.ts';
-import { commitAlone, type StagedCommit } from './staged-commit.ts';
+import { cancellationOf, commitAlone, type StagedCommit } from './staged-commit.ts';
 import { createTransactionCollector } from './transaction.ts';
 
 /**
@@ -48,6 +48,7 @@ export const exactlyOnceStaged = async <Result>(call: KeyedCall<Result>): Promis
         return existing.status === 'COMPLETED' ? 'other' : 'none';
       },
       committed: () => call.cache?.set(key, record),
+      poisoned: (reasons) => context.transaction.poisoned(cancellationOf(reasons)),
     };
   };
 

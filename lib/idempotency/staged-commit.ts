@@ -40,6 +40,8 @@ export type StagedCommit = {
   landed(item: Item | undefined): 'this' | 'other' | 'none';
   /** Called once the writes are committed. */
   committed(): void;
+  /** The error to dead-letter with when a failed reason is a write registered with `onConditionFailure: 'dead-letter'`. */
+  poisoned?(reasons: readonly CancellationReason[]): unknown;
 };
 
 export type Sent =
@@ -115,6 +117,8 @@ export const verdictOf = (staged: StagedCommit, reasons: readonly CancellationRe
   }
   const failed = reasons.find((reason) => reason.Code && reason.Code !== 'None');
   if (!failed) return { kind: 'ok' };
+  const poison = staged.poisoned?.(reasons);
+  if (poison) return { kind: 'error', error: poison };
   return {
     kind: 'error',
     error: new IdempotencyWriteCancelledError(staged.key, failed.Code ?? 'Unknown', failed.Message),
@@ -158,3 +162,9 @@ export const withOldItem = (action: TransactItem): TransactItem => {
   const [kind, input] = Object.entries(action)[0] as [keyof TransactItem, object];
   return { [kind]: { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactItem;
 };
+
+/** A cancellation as the transaction collector reads it: the record's reason first, then the writes'. */
+export const cancellationOf = (reasons: readonly CancellationReason[]) => ({
+  name: 'TransactionCanceledException',
+  CancellationReasons: reasons,
+});

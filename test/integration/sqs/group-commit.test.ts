@@ -11,7 +11,7 @@ import { captureLogger, lambdaContext, sqsEvent, sqsRecord } from '../../support
 
 const { stack, dynamodb, documents } = localClients();
 
-type Order = { id: string; customer: string; writes?: number; failIf?: boolean };
+type Order = { id: string; customer: string; writes?: number; failIf?: boolean; poison?: boolean };
 
 /** A batch of one FIFO group, as SQS fills it: `orders` in order. */
 const groupBatch = (orders: Order[], group = 'customer-1') =>
@@ -26,6 +26,7 @@ const setup = async (
   const client = new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint));
   const requests = countRequests(client);
   const sink = memorySink();
+  const logs = captureLogger();
   const runs: string[] = [];
   const handler = sqsBatch<Order>(
     async ({ body }, { transaction }) => {
@@ -35,15 +36,19 @@ const setup = async (
       if (options.effectConditional)
         transaction.put(
           putIfAbsent({ TableName: payments, Item: { pk: body.id, customer: body.customer }, ...condition }),
+          { onConditionFailure: body.poison ? 'dead-letter' : 'retry' },
         );
       else
-        transaction.update({
-          TableName: payments,
-          Key: { pk: body.id },
-          UpdateExpression: 'SET customer = :c',
-          ExpressionAttributeValues: { ':c': body.customer },
-          ...condition,
-        });
+        transaction.update(
+          {
+            TableName: payments,
+            Key: { pk: body.id },
+            UpdateExpression: 'SET customer = :c',
+            ExpressionAttributeValues: { ':c': body.customer },
+            ...condition,
+          },
+          { onConditionFailure: body.poison ? 'dead-letter' : 'retry' },
+        );
       for (let w = 1; w < (body.writes ?? 1); w++)
         transaction.update({
           TableName: payments,
@@ -59,13 +64,13 @@ const setup = async (
         : { store: dynamoDBStore({ tableName: idempotencyTable, client }), key: (m) => m.body.id },
       groupCommit: true,
       metrics: createReliabilityMetrics({ sink }),
-      logger: captureLogger().logger,
+      logger: logs.logger,
     },
   );
   const exists = async (pk: string) =>
     (await documents.send(new GetCommand({ TableName: payments, Key: { pk } }))).Item !== undefined;
   const invoke = (orders: Order[]) => handler(groupBatch(orders), lambdaContext(options.timeLeft));
-  return { client, requests, sink, runs, handler, invoke, exists, payments, ledger, idempotencyTable };
+  return { client, requests, sink, logs, runs, handler, invoke, exists, payments, ledger, idempotencyTable };
 };
 
 const ids = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
@@ -118,6 +123,27 @@ describe('group commit (sqsBatch groupCommit: true) on DynamoDB Local', () => {
     expect([await exists('o1'), await exists('o2')]).toEqual([true, true]);
     for (const order of orders.slice(2)) expect(await exists(order.id)).toBe(false);
   });
+
+  it.each([
+    ['record', false],
+    ['effect-conditional', true],
+  ])(
+    '%s mode: a failed condition registered as poison fails record 3 alone as WriteConditionFailedError',
+    async (_, effectConditional) => {
+      const { invoke, exists, logs } = await setup({ effectConditional });
+      const orders = Array.from({ length: 4 }, (_, n) => ({
+        id: `p${n + 1}`,
+        customer: 'c',
+        failIf: n === 2,
+        poison: n === 2,
+      }));
+      const response = await invoke(orders);
+      // No dead-letter queue here: the poison is reported for the queue's redrive policy.
+      expect(ids(response)).toEqual(['m3-p3', 'm4-p4']);
+      expect([await exists('p1'), await exists('p2'), await exists('p3')]).toEqual([true, true, false]);
+      expect(JSON.stringify(logs.lines)).toContain('WriteConditionFailedError');
+    },
+  );
 
   it('two records writing one item: the pending chunk is flushed and the second runs again on committed state', async () => {
     const { client, runs, ledger, requests } = await setup();
