@@ -5,7 +5,7 @@ import {
   DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { localClientConfig } from '../../lib/local/index.ts';
@@ -60,4 +60,18 @@ export const createFifoQueue = async (
   );
   if (!QueueUrl) throw new Error('CreateQueue returned no QueueUrl');
   return QueueUrl;
+};
+
+/** Messages in a queue, visible or in flight (0 once every message was deleted). */
+export const messagesIn = async (client: SQSClient, queueUrl: string): Promise<number> => {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
+  );
 };

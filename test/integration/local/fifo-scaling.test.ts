@@ -1,8 +1,8 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { startSqsEventSource } from '../../../lib/local/index.ts';
-import { createFifoQueue, localClients } from '../../support/local.ts';
+import { createFifoQueue, localClients, messagesIn } from '../../support/local.ts';
 
 // Lambda's SQS event source mapping on a FIFO queue: concurrent invocations up to the number of
 // message groups or the maximum concurrency, whichever is lower, each batch in group order.
@@ -26,20 +26,6 @@ const fill = async (queueUrl: string, groups: number, perGroup: number) => {
       );
     }
   }
-};
-
-const drained = async (queueUrl: string) => {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible) ===
-    0
-  );
 };
 
 /**
@@ -90,7 +76,8 @@ const run = async (options: {
     maxConcurrency: options.maxConcurrency,
     waitTimeSeconds: 1,
   });
-  for (let i = 0; i < 600 && !(await drained(queueUrl)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && (await messagesIn(sqs, queueUrl)) > 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
   await source.stop();
   return { peak, overlaps, batches };
 };
