@@ -16,6 +16,34 @@ const TREATMENTS = new Set<string>(['missing', 'ignore', 'breaching', 'notBreach
  */
 export class Unsupported extends Error {}
 
+type MetricStat = {
+  Metric?: { Namespace?: unknown; MetricName?: unknown; Dimensions?: unknown };
+  Period?: unknown;
+  Stat?: unknown;
+  Unit?: unknown;
+};
+
+// `Metrics` with one MetricStat and no expression is one metric written the long way (as CDK
+// writes an alarm on a metric of another account or region): read it as the short form.
+const singleMetricOf = (props: Record<string, unknown>): Record<string, unknown> => {
+  const queries = props.Metrics as { Expression?: unknown; MetricStat?: MetricStat }[];
+  const query = Array.isArray(queries) && queries.length === 1 ? queries[0] : undefined;
+  if (!query?.MetricStat || query.Expression !== undefined)
+    throw new Unsupported('metric math (Metrics) is not evaluated locally');
+  const { Metric = {}, Period, Stat, Unit } = query.MetricStat;
+  return {
+    ...props,
+    Metrics: undefined,
+    Namespace: Metric.Namespace,
+    MetricName: Metric.MetricName,
+    Dimensions: Metric.Dimensions,
+    Period,
+    Statistic: Stat,
+    ExtendedStatistic: undefined,
+    Unit,
+  };
+};
+
 /**
  * The metric, statistic and rule of an `AWS::CloudWatch::Alarm`'s properties, each intrinsic
  * resolved by `resolved`; throws `Unsupported` for what is not evaluated locally.
@@ -25,7 +53,7 @@ export const metricAlarmOf = (
   props: Record<string, unknown>,
   resolved: (value: unknown, what: string) => unknown,
 ): Omit<MetricAlarm, 'logicalId' | 'name' | 'arn'> => {
-  if (props.Metrics !== undefined) throw new Unsupported('metric math (Metrics) is not evaluated locally');
+  if (props.Metrics !== undefined) return metricAlarmOf(singleMetricOf(props), resolved);
   if (props.ThresholdMetricId !== undefined)
     throw new Unsupported('anomaly detection (ThresholdMetricId) is not evaluated locally');
   const comparison = String(props.ComparisonOperator);

@@ -130,6 +130,27 @@ describe('readAlarms on alarms the example does not use', () => {
     const { unsupported, metricAlarms, compositeAlarms } = read({
       Ok: alarm({}),
       Math: alarm({ Metrics: [{ Id: 'm1', Expression: 'SUM(METRICS())' }] }),
+      Long: alarm({
+        Namespace: undefined,
+        MetricName: undefined,
+        Statistic: undefined,
+        Period: undefined,
+        Metrics: [
+          {
+            Id: 'm1',
+            ReturnData: true,
+            MetricStat: {
+              Metric: {
+                Namespace: 'App',
+                MetricName: 'Errors',
+                Dimensions: [{ Name: 'Stage', Value: 'prod' }],
+              },
+              Period: 300,
+              Stat: 'p90',
+            },
+          },
+        ],
+      }),
       Band: alarm({
         ThresholdMetricId: 'ad1',
         ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold',
@@ -140,7 +161,12 @@ describe('readAlarms on alarms the example does not use', () => {
       Broken: composite('ALARM("S-Ok") OR'),
       Nested: composite('ALARM("S-Ok") AND NOT ALARM("S-Unknown")'),
     });
-    expect(metricAlarms.map((a) => a.logicalId)).toEqual(['Ok']);
+    expect(metricAlarms.map((a) => a.logicalId)).toEqual(['Ok', 'Long']);
+    expect(metricAlarms[1]).toMatchObject({
+      metric: { namespace: 'App', metricName: 'Errors', dimensions: { Stage: 'prod' } },
+      periodSeconds: 300,
+      statistic: 'p90',
+    });
     expect(compositeAlarms.map((a) => a.logicalId)).toEqual(['Nested']);
     expect(Object.fromEntries(unsupported.map((u) => [u.logicalId, u.reason]))).toEqual({
       Math: 'metric math (Metrics) is not evaluated locally',
