@@ -28,12 +28,20 @@ const context = { getRemainingTimeInMillis: () => 30_000, functionName: 'probe' 
 const checks = {
   async root() {
     const { makeIdempotent, memoryStore } = await import('reliable-events');
-    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n), metrics: false });
+    const fn = makeIdempotent(async (n) => n * 2, {
+      store: memoryStore(),
+      key: (n) => String(n),
+      metrics: false,
+    });
     if ((await fn(21)) !== 42) throw new Error('wrong result');
   },
   async idempotency() {
     const { makeIdempotent, memoryStore } = await import('reliable-events/idempotency');
-    const fn = makeIdempotent(async (n) => n * 2, { store: memoryStore(), key: (n) => String(n), metrics: false });
+    const fn = makeIdempotent(async (n) => n * 2, {
+      store: memoryStore(),
+      key: (n) => String(n),
+      metrics: false,
+    });
     if ((await fn(21)) !== 42 || (await fn(21)) !== 42) throw new Error('wrong result');
   },
   async sqs() {

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../lib/errors.ts';
+import { propChecks } from './prop-checks.ts';
 
 export type ReliableQueueProps = {
   /** @default true */
@@ -52,11 +53,16 @@ export class ReliableQueue extends Construct {
     super(scope, id);
     const fifo = props.fifo ?? reliableQueueDefaults.fifo;
     const maxReceiveCount = props.maxReceiveCount ?? reliableQueueDefaults.maxReceiveCount;
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new ConfigurationError(
-        `ReliableQueue ${id}: maxReceiveCount must be an integer from 1 to 1000, received ${maxReceiveCount}.`,
-      );
-    }
+    const check = propChecks(`ReliableQueue ${id}`);
+    check.integer('maxReceiveCount', maxReceiveCount, 1, 1000);
+    // SQS: a visibility timeout of 0 s to 12 hours, a retention period of 1 minute to 14 days.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+    if (props.visibilityTimeout !== undefined)
+      check.duration('visibilityTimeout', props.visibilityTimeout, 0, 43_200, " (SQS's limit)");
+    if (props.retentionPeriod !== undefined)
+      check.duration('retentionPeriod', props.retentionPeriod, 60, 1_209_600, " (SQS's limit)");
+    if (props.deadLetterQueue !== undefined && typeof props.deadLetterQueue?.queueArn !== 'string')
+      check.must('deadLetterQueue', 'an SQS queue (sqs.IQueue)', props.deadLetterQueue);
     if (!fifo && (props.contentBasedDeduplication || props.highThroughput)) {
       throw new ConfigurationError(
         `ReliableQueue ${id}: contentBasedDeduplication and highThroughput apply to FIFO queues only; remove them or set fifo: true.`,

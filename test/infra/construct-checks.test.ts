@@ -90,6 +90,28 @@ describe("constructs check Lambda's limits at synth", () => {
   });
 });
 
+describe("ReliableQueue checks SQS's limits and its props' types", () => {
+  it('rejects a visibility timeout over 12 hours, a retention outside 1 minute–14 days, a DLQ that is not a queue', () => {
+    const stack = new Stack(new App(), 'Test');
+    rejects(
+      () => new ReliableQueue(stack, 'A', { visibilityTimeout: Duration.hours(13) }),
+      /^ReliableQueue A: visibilityTimeout must be from 0 to 43200 seconds \(SQS's limit\), received 13 hours\.$/,
+    );
+    rejects(
+      () => new ReliableQueue(stack, 'B', { retentionPeriod: Duration.days(15) }),
+      /retentionPeriod must be from 60 to 1209600 seconds \(SQS's limit\), received 15 days/,
+    );
+    rejects(
+      () => new ReliableQueue(stack, 'C', { visibilityTimeout: 30 as never }),
+      /visibilityTimeout must be a Duration \(Duration\.seconds\(…\)\), received number 30/,
+    );
+    rejects(
+      () => new ReliableQueue(stack, 'D', { deadLetterQueue: 'orders-dlq' as never }),
+      /^ReliableQueue D: deadLetterQueue must be an SQS queue \(sqs\.IQueue\), received the string "orders-dlq"\.$/,
+    );
+  });
+});
+
 describe('constructs given a value of the wrong type (plain JavaScript) say which prop', () => {
   it('a table name where a table goes: our error, with the way to pass a table by name', () => {
     rejects(
