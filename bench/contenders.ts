@@ -5,7 +5,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDBStore, type IdempotencyOptions } from '../lib/idempotency/index.ts';
+import { dynamoDBStore, type IdempotencyOptions, updateOncePerKey } from '../lib/idempotency/index.ts';
 import { type SqsBatchOptions, type SqsMessage, sqsBatch } from '../lib/sqs/index.ts';
 
 export type Order = { orderId: string; customerId: string; amountCents: number; seq: number };
@@ -44,29 +44,36 @@ type Options = Omit<SqsBatchOptions<Order>, 'idempotency'> & {
 };
 
 /**
- * `sqsBatch` with idempotency: the effect joins the transaction that completes the record.
- * `options` are merged over the bench's (a store on the run's table, keyed by order id).
+ * `sqsBatch` with idempotency, `options` merged over the bench's (keyed by order id; a store on
+ * the run's table, or in the effect-conditional mode no record: the capture itself carries the
+ * idempotency condition, through `updateOncePerKey`). Otherwise the capture joins the transaction
+ * that completes the record.
  */
 const reliableEvents = (id: string, name: string, options: Options): Contender => ({
   id,
   name,
-  build: ({ documents, tables, issued }) =>
-    sqsBatch<Order>(
+  build: ({ documents, tables, issued }) => {
+    const conditional = options.idempotency?.mode === 'effect-conditional';
+    return sqsBatch<Order>(
       async ({ body }, { transaction }) => {
         issued(body);
-        transaction.update(captureOf(tables, body));
+        const capture = captureOf(tables, body);
+        transaction.update(conditional ? updateOncePerKey(capture) : capture);
       },
       {
         metrics: false,
         logger: silent,
         ...options,
         idempotency: {
-          store: dynamoDBStore({ tableName: tables.idempotency, client: documents }),
+          ...(conditional
+            ? { client: documents }
+            : { store: dynamoDBStore({ tableName: tables.idempotency, client: documents }) }),
           key: (message: SqsMessage<Order>) => message.body.orderId,
           ...options.idempotency,
         },
       },
-    ),
+    );
+  },
 });
 
 /**
@@ -109,4 +116,15 @@ export const contenders: Contender[] = [
   powertools,
   reliableEvents('lease', 'reliable-events, lease', { idempotency: { optimistic: false } }),
   reliableEvents('optimistic', 'reliable-events, optimistic', { idempotency: { optimistic: true } }),
+  reliableEvents('group-commit', 'reliable-events, group commit', {
+    idempotency: { optimistic: true },
+    groupCommit: true,
+  }),
+  reliableEvents('effect-conditional', 'reliable-events, effect-cond.', {
+    idempotency: { mode: 'effect-conditional' },
+  }),
+  reliableEvents('effect-conditional-group', 'reliable-events, eff.-cond. + group', {
+    idempotency: { mode: 'effect-conditional' },
+    groupCommit: true,
+  }),
 ];

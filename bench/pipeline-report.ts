@@ -78,7 +78,7 @@ export const summarize = (runs: readonly Row[], order: readonly string[]): Row[]
   );
 };
 
-const columns: [string, number][] = [
+const baseColumns: [string, number][] = [
   ['latency', 8],
   ['groups', 7],
   ['contender', 28],
@@ -103,6 +103,11 @@ export const printTable = (
     ceiling: { putItemPerSec: number; transactWriteItemsPerSec: number };
   },
 ) => {
+  const nameWidth = Math.max(28, ...[...about.names.values()].map((name) => name.length + 2));
+  const columns = baseColumns.map(([title, width]): [string, number] => [
+    title,
+    title === 'contender' ? nameWidth : width,
+  ]);
   console.log(
     `\nOrder pipeline, consumer stage: ${about.messages} messages per run, ${about.shape === 'sqs' ? 'SQS-shaped FIFO batches' : 'one record per group per batch (fauxqs 2.4.1 shape)'} of up to 10,` +
       `\nup to 10 batches in flight, each payment captured exactly once. Median of ${about.rounds} interleaved runs (Node ${process.version}).\n`,
@@ -140,7 +145,7 @@ export const printTable = (
   for (const row of rows.filter((r) => r.latencyMs === slowest && r.groups === fewest)) {
     const { dynamodb, sqs, lambda } = row.cost;
     const parts = [dynamodb, sqs, lambda].map((dollars) => `$${dollars.toFixed(2)}`).join(' + ');
-    console.log(`  ${(about.names.get(row.contender) ?? row.contender).padEnd(28)}${parts}`);
+    console.log(`  ${(about.names.get(row.contender) ?? row.contender).padEnd(nameWidth)}${parts}`);
   }
   const total = (pick: (r: Row) => number) => rows.reduce((s, r) => s + pick(r), 0);
   const checked = total((r) => r.capacity.checked);

@@ -4,7 +4,7 @@
 // does (one batch in flight per group, up to 10 at once, partial batch responses), each order's
 // payment captured exactly once in DynamoDB Local. Every run gets fresh tables and the same seeded
 // messages; contenders interleave, rotating who goes first, and each figure is a median.
-//   npm run bench                             (400 messages per run, 3 rounds, 0 and 5 ms, 10 and 1 groups)
+//   npm run bench                             (300 messages per run, 3 rounds, 0 and 5 ms, 10 and 1 groups)
 //   npm run bench -- --json bench.json        also writes every run's figures
 //   npm run bench -- --messages 1000 --rounds 5 --latency 0,5,10 --groups 10,1 --contenders powertools,optimistic
 //   npm run bench -- --shape one-per-group    batches as the fauxqs 2.4.1 emulator formed them
@@ -31,7 +31,7 @@ const list = (value: string) => value.split(',').map((item) => item.trim());
 const { values } = parseArgs({
   options: {
     json: { type: 'string' },
-    messages: { type: 'string', default: process.env.BENCH_N ?? '400' },
+    messages: { type: 'string', default: process.env.BENCH_N ?? '300' },
     rounds: { type: 'string', default: '3' },
     latency: { type: 'string', default: `0,${process.env.BENCH_LATENCY_MS ?? 5}` },
     groups: { type: 'string', default: '10,1' },
