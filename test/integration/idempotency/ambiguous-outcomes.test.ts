@@ -19,7 +19,7 @@ const { stack, dynamodb, documents } = localClients();
  * the proxy holds after forwarding (`hang-after`) lands in the table while the caller sees a
  * timeout, and the SDK's retries (same ClientRequestToken) meet whatever `faults` says next.
  */
-const setup = async (faults: { operation: string; plan: ProxyFault[]; then?: ProxyFault }) => {
+const setup = async (faults: { operation: string; plan: ProxyFault[]; rest?: ProxyFault }) => {
   const idempotencyTable = await createTable(dynamodb, 'idempotency');
   const ledgerTable = await createTable(dynamodb, 'ledger');
   const plan = [...faults.plan];
@@ -27,7 +27,7 @@ const setup = async (faults: { operation: string; plan: ProxyFault[]; then?: Pro
   const proxy = await startFaultProxy({
     target: stack.dynamodb.endpoint,
     decide: (operation) =>
-      faulty && operation === faults.operation ? (plan.shift() ?? faults.then) : undefined,
+      faulty && operation === faults.operation ? (plan.shift() ?? faults.rest) : undefined,
   });
   const client = new DynamoDBClient({
     ...localClientConfig(stack, proxy.endpoint),
@@ -72,7 +72,7 @@ describe('an idempotency call whose DynamoDB answer is lost', () => {
   });
 
   it('a commit that landed while the caller saw an error is found, not released: the payment is captured once', async () => {
-    const env = await setup({ operation: 'TransactWriteItems', plan: ['hang-after'], then: 'throttle' });
+    const env = await setup({ operation: 'TransactWriteItems', plan: ['hang-after'], rest: 'throttle' });
     proxy = env.proxy;
     const { fn, runs } = env.capture();
     // The first delivery: the commit lands, the caller's socket times out, the retries are throttled.
