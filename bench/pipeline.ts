@@ -18,7 +18,7 @@ import { DeleteTableCommand, DynamoDBClient, paginateScan } from '@aws-sdk/clien
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDBLocal } from '../lib/local/dynamodb-local.ts';
 import { localClientConfig, startFaultProxy } from '../lib/local/index.ts';
-import { seededRandom } from '../scripts/verify/random.ts';
+import { seededRandom } from '../lib/verify/random.ts';
 import { itemSize, meterCapacity } from './capacity.ts';
 import { contenders as allContenders, type Contender, type Order } from './contenders.ts';
 import { type BatchShape, deliver, fifoQueue, type QueuedMessage, sendRequestsFor } from './fifo-delivery.ts';

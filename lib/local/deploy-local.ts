@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { resolve as resolvePath } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -7,7 +6,13 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { HANDLER_METADATA } from '../handler-metadata.ts';
+import {
+  assetDirectories,
+  functionResources,
+  type LocalFunction,
+  type NotRunFunction,
+  resolveFunctionCode,
+} from './deploy-functions.ts';
 import { UnresolvableError } from './errors.ts';
 import { type LocalStack, localClientConfig } from './start-local-stack.ts';
 import {
@@ -33,14 +38,7 @@ export type LocalTable = {
   input: CreateTableCommandInput;
   ttlAttribute?: string;
 };
-export type LocalFunction = {
-  logicalId: string;
-  /** Absolute path of the handler's source file. */
-  entry: string;
-  handler: string;
-  environment: Record<string, string>;
-  timeoutMs: number;
-};
+export type { LocalFunction, NotRunFunction };
 export type LocalEventSource = {
   functionLogicalId: string;
   kind: 'sqs' | 'dynamodb';
@@ -57,16 +55,27 @@ export type LocalDeployment = {
   functions: LocalFunction[];
   eventSources: LocalEventSource[];
   outputs: Record<string, string>;
-  /** Functions the template has but that carry no handler metadata (e.g. CDK's own custom resources). */
-  skipped: string[];
+  /**
+   * Functions of the template that do not run locally, each with the reason: no SQS or
+   * DynamoDB-stream event source (e.g. CDK's own custom resources), another runtime, no code found.
+   */
+  notRun: NotRunFunction[];
 };
 
 export type DeployLocalOptions = {
   stack: Pick<LocalStack, 'region' | 'credentials' | 'dynamodb' | 'sqs'>;
   /** A synthesized cloud assembly directory (`cdk.out`), or the templates themselves. */
   assembly: string | StackTemplate[];
-  /** Where handler `entry` paths are relative to. @default process.cwd() */
+  /** Only these stacks of the assembly. @default every stack */
+  stacks?: readonly string[];
+  /** Where handler `entry` paths of `ReliableFunction`'s metadata are relative to. @default process.cwd() */
   projectRoot?: string;
+  /**
+   * Runs every function with this timeout, and gives each queue a function consumes a
+   * visibility timeout scaled by the same factor (30 s and 180 s become 2 s and 12 s), so
+   * redeliveries come back in seconds. @default each function's own timeout
+   */
+  functionTimeoutSeconds?: number;
   /**
    * Added to every stack name and explicit queue name, so several deployments of one app can
    * share a local stack without colliding (tests, side-by-side runs). @default none
@@ -85,6 +94,30 @@ const QUEUE_ATTRIBUTES = [
   'FifoThroughputLimit',
   'MaximumMessageSize',
 ];
+
+// The logical id named by `{ Ref: id }` or `{ 'Fn::GetAtt': [id, attribute] }`, before resolving.
+const logicalIdOf = (value: unknown): string | undefined => {
+  if (!value || typeof value !== 'object') return undefined;
+  const { Ref, 'Fn::GetAtt': getAtt } = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof Ref === 'string') return Ref;
+  if (Array.isArray(getAtt)) return String(getAtt[0]);
+  return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+};
+
+// Per queue, the longest timeout among the functions it feeds (Lambda's default: 3 s).
+const queueConsumerTimeouts = (template: StackTemplate) => {
+  const resources = template.template.Resources ?? {};
+  const timeouts = new Map<string, number>();
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const queue = logicalIdOf(resource.Properties?.EventSourceArn);
+    const fn = resources[logicalIdOf(resource.Properties?.FunctionName) ?? ''];
+    if (!queue || resources[queue]?.Type !== 'AWS::SQS::Queue' || !fn) continue;
+    const timeout = Number(fn.Properties?.Timeout ?? 3);
+    timeouts.set(queue, Math.max(timeouts.get(queue) ?? 0, timeout));
+  }
+  return timeouts;
+};
 
 const byType = (template: StackTemplate, type: string) =>
   Object.entries(template.template.Resources ?? {}).filter(([, r]) => r.Type === type) as [
@@ -127,8 +160,9 @@ const withSuffix = (template: StackTemplate, suffix: string): StackTemplate => {
  * Creates on the local stack what a synthesized CDK app declares — every SQS queue (FIFO
  * attributes, visibility timeout, redrive policy to its local DLQ) and DynamoDB table (keys,
  * indexes, TTL, streams) — and resolves each function's environment and event sources to the
- * local resources. Functions are matched to their source by the `reliable-events:handler`
- * metadata `ReliableFunction` records, never by guessing from names.
+ * local resources. Every function with an SQS or DynamoDB-stream event source runs from its
+ * synthesized asset (the bundle that deploys), whether or not our constructs made it; without an
+ * asset, from the source `ReliableFunction` recorded. The others are listed in `notRun` with the reason.
  *
  * @example
  * const deployment = await deployLocal({ stack, assembly: 'cdk.out' });
@@ -146,10 +180,12 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
     functions: [],
     eventSources: [],
     outputs: {},
-    skipped: [],
+    notRun: [],
   };
+  const assembly = typeof options.assembly === 'string' ? options.assembly : undefined;
+  const assets = assetDirectories(assembly);
 
-  for (const original of templates) {
+  for (const original of templates.filter((t) => !options.stacks || options.stacks.includes(t.stackName))) {
     const template = options.nameSuffix ? withSuffix(original, options.nameSuffix) : original;
     const values = new Map<string, LocalValue>();
     const context = { region: stack.region, accountId: ACCOUNT, stackName: template.stackName, values };
@@ -162,6 +198,7 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
       }
     };
 
+    const consumerTimeouts = queueConsumerTimeouts(template);
     // Queues: a queue whose redrive policy names another queue waits until that one exists.
     let waiting = byType(template, 'AWS::SQS::Queue');
     for (let pass = 0; waiting.length > 0 && pass <= waiting.length; pass++) {
@@ -180,6 +217,14 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
         const attributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
         for (const key of QUEUE_ATTRIBUTES)
           if (props[key] !== undefined) attributes[key] = String(tryResolve(props[key]));
+        const consumerTimeout = consumerTimeouts.get(logicalId);
+        if (options.functionTimeoutSeconds !== undefined && consumerTimeout !== undefined) {
+          // SQS's default visibility timeout is 30 s.
+          const visibility = Number(attributes.VisibilityTimeout ?? 30);
+          attributes.VisibilityTimeout = String(
+            Math.max(1, Math.ceil((visibility * options.functionTimeoutSeconds) / consumerTimeout)),
+          );
+        }
         if (redrive) attributes.RedrivePolicy = JSON.stringify(redrive);
         const { QueueUrl = '' } = await sqs.send(
           new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
@@ -242,16 +287,21 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
       });
     }
 
-    for (const [logicalId, resource] of byType(template, 'AWS::Lambda::Function')) {
+    const sourced = new Set(
+      byType(template, 'AWS::Lambda::EventSourceMapping').map(([, r]) => logicalIdOf(r.Properties.FunctionName)),
+    );
+    for (const [logicalId, resource] of functionResources(template)) {
       values.set(logicalId, {
         ref: logicalId,
         attributes: { Arn: `arn:aws:lambda:${stack.region}:${ACCOUNT}:function:${logicalId}` },
       });
-      const source = resource.Metadata?.[HANDLER_METADATA] as
-        | { entry?: string; handler?: string }
-        | undefined;
-      if (!source?.entry) {
-        deployment.skipped.push(logicalId);
+      if (!sourced.has(logicalId)) {
+        deployment.notRun.push({ logicalId, reason: 'no SQS or DynamoDB-stream event source' });
+        continue;
+      }
+      const code = resolveFunctionCode(logicalId, resource, { assembly, assets, root });
+      if ('reason' in code) {
+        deployment.notRun.push(code);
         continue;
       }
       const variables =
@@ -264,11 +314,10 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
         }),
       );
       deployment.functions.push({
-        logicalId,
-        entry: resolvePath(root, source.entry),
-        handler: source.handler ?? 'handler',
+        ...code,
         environment,
-        timeoutMs: Number(resource.Properties.Timeout ?? 3) * 1000,
+        // Lambda's default timeout is 3 s.
+        timeoutMs: (options.functionTimeoutSeconds ?? Number(resource.Properties.Timeout ?? 3)) * 1000,
       });
     }
 

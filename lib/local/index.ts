@@ -21,6 +21,7 @@ export {
   type LocalFunction,
   type LocalQueue,
   type LocalTable,
+  type NotRunFunction,
 } from './deploy-local.ts';
 export {
   type DynamoDBStreamSourceOptions,

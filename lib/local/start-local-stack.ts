@@ -18,6 +18,10 @@ export type LocalStackOptions = {
   java?: string;
   /** How long to wait for DynamoDB Local to answer. @default 30_000 */
   startTimeoutMs?: number;
+  /** DynamoDB Local's port. @default a free one */
+  dynamodbPort?: number;
+  /** The SQS emulator's port. @default a free one */
+  sqsPort?: number;
 };
 
 const defaults = { region: 'us-east-1', startTimeoutMs: 30_000 } as const;
@@ -43,8 +47,8 @@ export const localClientConfig = (stack: Pick<LocalStack, 'region' | 'credential
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const opts = { ...defaults, ...options };
   const [dynamodb, sqs] = await Promise.allSettled([
-    startDynamoDBLocal({ java: opts.java, startTimeoutMs: opts.startTimeoutMs }),
-    startSqsEmulator({ region: opts.region }),
+    startDynamoDBLocal({ java: opts.java, startTimeoutMs: opts.startTimeoutMs, port: opts.dynamodbPort }),
+    startSqsEmulator({ region: opts.region, port: opts.sqsPort }),
   ]);
   if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {
     await Promise.all([

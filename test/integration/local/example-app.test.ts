@@ -89,13 +89,18 @@ describe('the example app on the local stack', () => {
     }
   });
 
-  it('maps each function to its handler source and resolves its environment to the local resources', () => {
-    expect(deployment.functions.map((f) => f.entry.split('/').at(-1)).sort()).toEqual([
-      'capture-payment.ts',
-      'notify-customer.ts',
-      'relay-order-events.ts',
+  it('runs each function from its synthesized asset and resolves its environment to the local resources', () => {
+    expect(deployment.functions.map((f) => f.logicalId.replace(/Handler.*/, '')).sort()).toEqual([
+      'CapturePayment',
+      'NotifyCustomer',
+      'RelayOrderEvents',
     ]);
-    const capture = deployment.functions.find((f) => f.entry.endsWith('capture-payment.ts'))!;
+    for (const fn of deployment.functions) {
+      expect(fn.code).toBe('asset');
+      expect(fn.entry).toMatch(new RegExp(`^${outdir}/asset\\.[0-9a-f]{64}/index\\.mjs$`));
+    }
+    expect(deployment.notRun.filter((f) => !f.reason.startsWith('no SQS'))).toEqual([]);
+    const capture = deployment.functions.find((f) => f.logicalId.startsWith('CapturePayment'))!;
     expect(capture.environment.IDEMPOTENCY_TABLE).toBe(
       deployment.tables.find((t) => t.logicalId.startsWith('IdempotencyTable'))?.name,
     );

@@ -42,9 +42,10 @@ export const renderHtmlReport = (report: VerifyReport): string => {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>reliable-events verify: ${report.ok ? 'ok' : 'FAILED'}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}td{padding:2px 10px}.ok{color:#127a2e;font-weight:bold}.fail{color:#b00020;font-weight:bold}figure{margin:1em 0}figcaption{font-weight:bold}</style></head><body>
 <h1>reliable-events verify: <span class="${report.ok ? 'ok' : 'fail'}">${report.ok ? 'ok' : 'FAILED'}</span></h1>
-<p>${report.orders} orders in ${report.options.groups} groups, seed ${report.options.seed}, CapturePayment ${report.options.protection ? 'exactly-once' : 'at-least-once (protection off)'};
-${report.sent} messages in ${report.pipelineSeconds.toFixed(1)} s (${report.throughputPerSec.toFixed(0)}/s), ${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message.</p>
-<h2>Invariants, from the effect tables and the DLQ</h2>${table(report.invariants)}
+<p>${report.messages} messages in ${report.options.groups} groups to ${escapeHtml(report.queue)}, seed ${report.options.seed};
+${report.sent} sent in ${report.pipelineSeconds.toFixed(1)} s (${report.throughputPerSec.toFixed(0)}/s), ${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message.</p>
+<h2>Invariants, from the tables and the dead-letter queues</h2>${table(report.invariants)}
+${report.scenarioChecks.length > 0 ? `<h2>The scenario's checks</h2>${table(report.scenarioChecks)}` : ''}
 <h2>Metrics against ground truth</h2>${table(report.reconciliation)}
 <h2>Faults injected</h2><table>${Object.entries(report.faultsInjected)
     .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`)

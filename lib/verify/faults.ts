@@ -1,8 +1,8 @@
-import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../../lib/local/index.ts';
+import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../local/index.ts';
 import type { FaultKind, FaultRates } from './options.ts';
 
-// CapturePayment's writes: the claim (PutItem), the commit (TransactWriteItems) and, at-least-once, its single writes.
-const CAPTURE_WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
+// A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
+const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
 
 /**
  * Decides, with a seeded generator, which requests, invocations and records get a fault, and
@@ -34,7 +34,7 @@ export const createFaultInjector = (
     dynamodb:
       (fn: LocalFunction) =>
       (operation: string): ProxyFault | undefined => {
-        if (isTarget(fn) && CAPTURE_WRITES.has(operation) && roll('lambdaTimeout'))
+        if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout'))
           return random() < 0.5 ? 'hang' : 'hang-after';
         return roll('ddbThrottle') ? 'throttle' : undefined;
       },

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { LocalQueue } from '../local/index.ts';
+import { queuedIn } from '../verify/drain.ts';
+import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
+import type { Scenario } from '../verify/scenario.ts';
+import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
+import { type Activity, describeDeployment, renderLine, renderTable } from './local-view.ts';
+import { assertPortFree } from './requirements.ts';
+
+type LocalFlags = AppOptions & {
+  seconds?: number;
+  rate: number;
+  scenario?: string;
+  verbose?: boolean;
+  sqsPort?: number;
+  dynamodbPort?: number;
+};
+
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a number above 0.');
+  return n;
+};
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError('must be a port from 1 to 65535.');
+  return n;
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const scenarioFor = async (root: string, explicit?: string): Promise<Scenario | undefined> => {
+  const file = explicit ? join(root, explicit) : SCENARIO_FILES.map((name) => join(root, name)).find(existsSync);
+  return file ? loadScenario(file) : undefined;
+};
+
+/** `reliable-events local`: the app on the laptop with live counters, until Ctrl-C or `--seconds`. */
+export const addLocalCommand = (program: Command) =>
+  appOptions(
+    program
+      .command('local')
+      .description(
+        'Deploy the app onto DynamoDB Local and the SQS emulator, run every function behind its event source, and show live counters.',
+      ),
+  )
+    .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', positive)
+    .option('--rate <n>', "messages per second from the scenario's generator, when there is a scenario", positive, 5)
+    .option('--scenario <file>', 'the scenario module whose messages to send (default: reliable-events.verify.ts, if present)')
+    .option('--sqs-port <port>', 'the SQS emulator on this port (default: a free one)', port)
+    .option('--dynamodb-port <port>', 'DynamoDB Local on this port (default: a free one)', port)
+    .option('--verbose', "print the functions' logs")
+    .addHelpText('after', '\nExits 0 when the app drained with nothing lost at the end, 1 otherwise, 2 when it cannot start.')
+    .action(async (flags: LocalFlags) => {
+      const root = process.cwd();
+      if (flags.sqsPort) await assertPortFree(flags.sqsPort, '--sqs-port');
+      if (flags.dynamodbPort) await assertPortFree(flags.dynamodbPort, '--dynamodb-port');
+      const scenario = await scenarioFor(root, flags.scenario);
+      const app = await prepareApp(flags, root, scenario?.context);
+      const { deployLocal, localClientConfig, startLocalRuntime, startLocalStack } = await import('../local/index.ts');
+      const { createProducer } = await import('../producer/index.ts');
+      const { findQueue } = await import('../verify/context.ts');
+      const stack = await startLocalStack({
+        ...(flags.sqsPort ? { sqsPort: flags.sqsPort } : {}),
+        ...(flags.dynamodbPort ? { dynamodbPort: flags.dynamodbPort } : {}),
+      });
+      const stops: (() => Promise<unknown> | unknown)[] = [() => stack.stop(), app.cleanup];
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        for (const fn of stops.reverse()) await fn();
+        process.exit(code);
+      };
+      try {
+        const deployment = await deployLocal({ stack, assembly: app.assembly, projectRoot: root, ...(app.stacks ? { stacks: app.stacks } : {}) });
+        const activity = new Map<string, Activity>(deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]));
+        const runtime = startLocalRuntime({
+          stack,
+          deployment,
+          onLog: flags.verbose ? (fn, line) => console.log(`[${fn}] ${line}`) : undefined,
+          onBatch: (fn, report) => {
+            const a = activity.get(fn)!;
+            a.batches += 1;
+            a.records += report.records;
+            if ('deleted' in report) a.acked += report.deleted;
+          },
+        });
+        stops.push(() => runtime.stop());
+        console.log(describeDeployment(stack, deployment));
+
+        const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
+        const driven: LocalQueue | undefined = scenario ? findQueue(deployment, scenario.queue) : undefined;
+        let sent = 0;
+        let sending = Promise.resolve();
+        const producer = driven ? createProducer({ queueUrl: driven.url, client: sqs, throwOnFailure: false }) : undefined;
+        const earlier: { key: string; group: string; body: string }[] = [];
+        let next = 0;
+        const sendOne = () => {
+          const roll = Math.random();
+          const made = scenario!.message(next++, { groups: 5, random: Math.random });
+          const body = typeof made.body === 'string' ? made.body : JSON.stringify(made.body);
+          // 10% an earlier message again under a new id (a duplicate to absorb); 2% poison.
+          const message =
+            roll < 0.1 && earlier.length > 0
+              ? earlier[Math.floor(Math.random() * earlier.length)]!
+              : roll < 0.12
+                ? { ...made, body: scenario!.poison?.(made) ?? `${body.slice(0, -1)}…` }
+                : { ...made, body };
+          if (roll >= 0.12) earlier.push(message);
+          sending = sending.then(async () => {
+            const { sent: accepted } = await producer!.send({ orderingKey: message.group, body: message.body });
+            sent += accepted.length;
+          });
+        };
+        const generator = producer ? setInterval(sendOne, 1000 / flags.rate) : undefined;
+        if (!producer) console.log('\nNo scenario module: send messages with your own tools (the endpoints above).');
+
+        const started = Date.now();
+        const view = () => {
+          const seconds = (Date.now() - started) / 1000;
+          if (!process.stdout.isTTY)
+            return console.log(renderLine({ seconds, sent, activity, inFlight: runtime.inFlight(), totals: runtime.metrics.totals }));
+          const title = `reliable-events local — ${seconds.toFixed(0)} s — in flight: ${runtime.inFlight()} — Ctrl-C to stop`;
+          process.stdout.write(`\x1b[2J\x1b[H${renderTable({ title, deployment, totals: runtime.metrics.totals, activity, sent })}\n`);
+        };
+        const viewer = setInterval(view, process.stdout.isTTY ? 1_000 : 5_000);
+
+        const finish = async () => {
+          if (stopping) return;
+          clearInterval(generator);
+          clearInterval(viewer);
+          await sending;
+          // Let what was sent drain before the verdict, at most 15 s.
+          const consumed = new Set(deployment.eventSources.map((s) => s.sourceArn));
+          const queues = deployment.queues.filter((q) => consumed.has(q.arn));
+          let queued = Number.POSITIVE_INFINITY;
+          for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(500)) {
+            queued = await queuedIn(sqs, queues);
+            if (queued === 0 && runtime.inFlight() === 0) break;
+          }
+          const totals = runtime.metrics.totals();
+          const drained = queued === 0 && runtime.inFlight() === 0;
+          const ok = drained && totals.MessagesLost === 0;
+          console.log(`\n${renderTable({ title: 'reliable-events local — summary', deployment, totals: runtime.metrics.totals, activity, sent })}`);
+          console.log(
+            `\nverdict: ${ok ? 'ok' : 'FAILED'} — ${drained ? 'drained' : `${queued} messages still queued, ${runtime.inFlight()} in flight after 15 s`}; ${totals.MessagesLost} lost, ${totals.DuplicatesSuppressed} duplicates suppressed, ${totals.MessagesDeadLettered} dead-lettered`,
+          );
+          await stop(ok ? 0 : 1);
+        };
+        process.on('SIGINT', finish);
+        process.on('SIGTERM', finish);
+        if (flags.seconds) setTimeout(finish, flags.seconds * 1000);
+        await new Promise(() => {});
+      } catch (error) {
+        for (const fn of stops.reverse()) await fn();
+        stops.length = 0;
+        throw error;
+      }
+    });

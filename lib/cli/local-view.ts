@@ -1,0 +1,63 @@
+import type { LocalDeployment, LocalFunction, LocalStack } from '../local/index.ts';
+import type { CounterName } from '../metrics/names.ts';
+
+type Totals = (filter?: { Service?: string }) => Record<CounterName, number>;
+export type Activity = { batches: number; records: number; acked: number };
+
+const pad = (value: string | number, width = 12) => String(value).padStart(width);
+const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
+
+/** Where everything is, so the user can point their own tools at it. */
+export const describeDeployment = (stack: Pick<LocalStack, 'region' | 'dynamodb' | 'sqs'>, deployment: LocalDeployment) =>
+  [
+    `SQS      ${stack.sqs.endpoint}`,
+    `DynamoDB ${stack.dynamodb.endpoint}   (region ${stack.region}, access key "local", secret "local")`,
+    '',
+    'queues',
+    ...deployment.queues.map((q) => `  ${q.logicalId.padEnd(40)} ${q.url}`),
+    'tables',
+    ...deployment.tables.map((t) => `  ${t.logicalId.padEnd(40)} ${t.name}`),
+    'functions',
+    ...deployment.functions.map(
+      (f) => `  ${f.logicalId.padEnd(40)} runs ${f.code === 'asset' ? 'its synthesized asset' : 'its source'}`,
+    ),
+    ...deployment.notRun.map((f) => `  ${f.logicalId.padEnd(40)} not run: ${f.reason}`),
+    '',
+    `export AWS_ENDPOINT_URL_SQS=${stack.sqs.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamodb.endpoint} AWS_REGION=${stack.region} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+  ].join('\n');
+
+/** The live table: one row per function, from its reliability counters and its batches. */
+export const renderTable = (input: {
+  title: string;
+  deployment: LocalDeployment;
+  totals: Totals;
+  activity: Map<string, Activity>;
+  sent: number;
+}) => {
+  const headers = ['batches', 'acked', 'received', 'processed', 'duplicates', 'failed', 'dead-letter', 'lost'];
+  const rows = input.deployment.functions.map((fn) => {
+    const t = input.totals({ Service: serviceOf(fn) });
+    const a = input.activity.get(fn.logicalId)!;
+    const cells = [a.batches, a.acked, t.MessagesReceived, t.MessagesProcessed, t.DuplicatesSuppressed];
+    return `${serviceOf(fn).slice(0, 28).padEnd(30)}${[...cells, t.MessagesFailed, t.MessagesDeadLettered, t.MessagesLost].map((v) => pad(v)).join('')}`;
+  });
+  return [
+    input.title,
+    `${'function'.padEnd(30)}${headers.map((h) => pad(h)).join('')}`,
+    ...rows,
+    `${'(sent by this command)'.padEnd(30)}${pad(input.sent)}`,
+  ].join('\n');
+};
+
+/** The one line per interval printed when stdout is not a terminal. */
+export const renderLine = (input: {
+  seconds: number;
+  sent: number;
+  activity: Map<string, Activity>;
+  inFlight: number;
+  totals: Totals;
+}) => {
+  const acked = [...input.activity.values()].reduce((n, a) => n + a.acked, 0);
+  const t = input.totals();
+  return `${input.seconds.toFixed(0)} s · sent ${input.sent} · acknowledged ${acked} · in flight ${input.inFlight} · duplicates ${t.DuplicatesSuppressed} · dead-lettered ${t.MessagesDeadLettered} · lost ${t.MessagesLost}`;
+};

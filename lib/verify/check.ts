@@ -1,0 +1,153 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalQueue } from '../local/index.ts';
+import { DeadLetterAttribute } from '../sqs/index.ts';
+import { callScenario } from './load-scenario.ts';
+import type { Scenario, ScenarioCheck, ScenarioContext } from './scenario.ts';
+import type { PlannedMessage, SentWorkload } from './workload.ts';
+
+/** What the app's tables and dead-letter queues say, with no help from the toolkit's counters. */
+export type GroundTruth = {
+  /** Keys with an effect. */
+  effects: number;
+  /** Non-poison messages with no effect. */
+  lost: number;
+  /** Effects applied more than once (the sum of the extra applications, and repeats in a group's order). */
+  duplicateEffects: number;
+  /** Poison messages that nevertheless got an effect. */
+  poisonEffects: number;
+  /** Places where a group's order has a key before one sent earlier; null when the scenario keeps no order. */
+  orderViolations: number | null;
+  /** Messages in the driven queue's dead-letter queue. */
+  deadLettered: number;
+  /** Poison messages not found in the dead-letter queue. */
+  poisonMissingFromDlq: number;
+  /** Non-poison messages found in the dead-letter queue. */
+  goodInDlq: number;
+  /** Messages left in the app's other dead-letter queues, by queue name. */
+  otherDeadLettered: Record<string, number>;
+  /** The scenario's own checks. */
+  scenarioChecks: ScenarioCheck[];
+};
+
+/** Reads every message off a queue (deleting it: the run is over), at most `limit` and 30 s. */
+export const drainQueue = async (sqs: SQSClient, QueueUrl: string, limit: number) => {
+  const messages: { messageId: string; body: string; sourceMessageId?: string }[] = [];
+  const deadline = Date.now() + 30_000;
+  for (let empty = 0; empty < 2 && messages.length < limit && Date.now() < deadline; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    empty = Messages.length === 0 ? empty + 1 : 0;
+    for (const m of Messages) {
+      const source = m.MessageAttributes?.[DeadLetterAttribute.SourceMessageId]?.StringValue;
+      messages.push({
+        messageId: m.MessageId ?? '',
+        body: m.Body ?? '',
+        ...(source ? { sourceMessageId: source } : {}),
+      });
+    }
+    if (Messages.length > 0)
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
+  }
+  return messages;
+};
+
+/** Counts, in one group's order of effects, the keys that come before one sent earlier, and the repeats. */
+export const orderViolationsOf = (order: readonly string[], seqOf: (key: string) => number | undefined) => {
+  const seen = new Set<string>();
+  let violations = 0;
+  let duplicates = 0;
+  let last = 0;
+  for (const key of order) {
+    if (seen.has(key)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(key);
+    const seq = seqOf(key) ?? 0;
+    if (seq < last) violations += 1;
+    last = Math.max(last, seq);
+  }
+  return { violations, duplicates };
+};
+
+/** The dead-letter queues of the app: every queue some redrive policy points at. */
+export const deadLetterQueues = (queues: readonly LocalQueue[]) => {
+  const targets = new Set(
+    queues.flatMap((q) =>
+      q.attributes.RedrivePolicy
+        ? [(JSON.parse(q.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn]
+        : [],
+    ),
+  );
+  return queues.filter((q) => targets.has(q.arn));
+};
+
+/** The generic invariants' ground truth, from the scenario's view of the tables and from the DLQs. */
+export const checkGroundTruth = async (input: {
+  context: ScenarioContext;
+  scenario: Scenario;
+  driven: LocalQueue;
+  planned: readonly PlannedMessage[];
+  sent: SentWorkload;
+}): Promise<GroundTruth> => {
+  const { context, scenario, driven, planned, sent } = input;
+  const byKey = new Map(planned.map((m) => [m.key, m]));
+  const applied = await callScenario('effects()', () => scenario.effects(context));
+  let lost = 0;
+  let duplicateEffects = 0;
+  let poisonEffects = 0;
+  for (const message of planned) {
+    const times = applied.get(message.key) ?? 0;
+    if (message.poison) poisonEffects += times > 0 ? 1 : 0;
+    else if (times === 0) lost += 1;
+    duplicateEffects += Math.max(0, times - 1);
+  }
+
+  let orderViolations: number | null = null;
+  if (scenario.order) {
+    orderViolations = 0;
+    const orders = await callScenario('order()', () => scenario.order!(context));
+    for (const keys of orders.values()) {
+      const found = orderViolationsOf(keys, (key) => byKey.get(key)?.seq);
+      orderViolations += found.violations;
+      duplicateEffects += found.duplicates;
+    }
+  }
+
+  const dlqArn = driven.attributes.RedrivePolicy
+    ? (JSON.parse(driven.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn
+    : undefined;
+  const dlqs = deadLetterQueues(context.deployment.queues);
+  const dlq = dlqs.find((q) => q.arn === dlqArn);
+  const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
+  const inDlq = new Set(dead.map((m) => sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body));
+  const otherDeadLettered: Record<string, number> = {};
+  for (const queue of dlqs.filter((q) => q !== dlq))
+    otherDeadLettered[queue.name] = (await drainQueue(context.sqs, queue.url, sent.messages + 10)).length;
+
+  const scenarioChecks = scenario.checks ? await callScenario('checks()', () => scenario.checks!(context)) : [];
+  const poison = planned.filter((m) => m.poison);
+  return {
+    effects: [...applied.values()].filter((n) => n > 0).length,
+    lost,
+    duplicateEffects,
+    poisonEffects,
+    orderViolations,
+    deadLettered: dead.length,
+    poisonMissingFromDlq: poison.filter((m) => !inDlq.has(m.key)).length,
+    goodInDlq: [...inDlq].filter((key) => byKey.has(key) && !byKey.get(key)!.poison).length,
+    otherDeadLettered,
+    scenarioChecks,
+  };
+};

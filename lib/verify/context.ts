@@ -1,0 +1,57 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { LocalDeployment, LocalQueue } from '../local/index.ts';
+import type { CounterName } from '../metrics/names.ts';
+import { ScenarioError } from './errors.ts';
+import type { ScenarioContext } from './scenario.ts';
+
+// By logical id, then its prefix (CDK appends a hash), then the name or its start (a run adds a suffix).
+const pick = <T extends { logicalId: string; name: string }>(items: readonly T[], name: string) =>
+  items.find((i) => i.logicalId === name) ??
+  items.find((i) => i.logicalId.startsWith(name)) ??
+  items.find((i) => i.name === name) ??
+  items.find((i) => i.name.startsWith(name));
+
+/** A queue of the deployment by logical id, prefix, stack output holding its URL, or name. */
+export const findQueue = (deployment: LocalDeployment, name: string): LocalQueue => {
+  const output = deployment.outputs[name];
+  const found =
+    (output ? deployment.queues.find((q) => q.url === output) : undefined) ?? pick(deployment.queues, name);
+  if (!found)
+    throw new ScenarioError(
+      `The app has no queue "${name}": use a logical id, an output or a name among ${deployment.queues.map((q) => q.logicalId).join(', ')}.`,
+    );
+  return found;
+};
+
+/** The context a scenario's functions get: lookups by the names in the user's CDK code, scans, metrics. */
+export const scenarioContext = (input: {
+  deployment: LocalDeployment;
+  documents: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  metrics: (filter?: { Service?: string }) => Record<CounterName, number>;
+}): ScenarioContext => {
+  const { deployment, documents } = input;
+  const table = (name: string) => {
+    const found = pick(deployment.tables, name);
+    if (!found)
+      throw new ScenarioError(
+        `The app has no table "${name}": use a logical id or a name among ${deployment.tables.map((t) => t.logicalId).join(', ')}.`,
+      );
+    return found.name;
+  };
+  return {
+    deployment,
+    documents,
+    sqs: input.sqs,
+    table,
+    queue: (name) => findQueue(deployment, name),
+    async scan(name) {
+      const items: Record<string, unknown>[] = [];
+      const pages = paginateScan({ client: documents }, { TableName: table(name), ConsistentRead: true });
+      for await (const page of pages) items.push(...(page.Items ?? []));
+      return items;
+    },
+    metrics: (service) => input.metrics(service === undefined ? {} : { Service: service }),
+  };
+};

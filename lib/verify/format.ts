@@ -1,0 +1,57 @@
+import type { Check, VerifyReport } from './report.ts';
+
+const row = (label: string, value: string, width: number) => `  ${label.padEnd(width)}${value}`;
+const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+const checks = (list: readonly Check[]) => {
+  const width = Math.max(0, ...list.map((c) => c.name.length)) + 7;
+  return list.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, width));
+};
+
+/** The table printed at the end of a run, ending `ok: true` or `ok: false`. */
+export const formatReport = (report: VerifyReport): string => {
+  const { options } = report;
+  const figures: [string, string][] = [
+    ['sent / effects / dead-lettered', `${report.sent} / ${report.effects} / ${report.deadLettered}`],
+    [
+      'lost / duplicate effects / out of order',
+      `${report.lost} / ${report.duplicateEffects} / ${report.orderViolations ?? '–'}`,
+    ],
+    ['processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`],
+    [
+      'throughput',
+      `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,
+    ],
+    ['DynamoDB requests per message', `${report.ddbRequestsPerMessage.toFixed(2)} (the consumers, retries included)`],
+    ['wall time', `${report.wallSeconds.toFixed(1)} s`],
+  ];
+  const figureWidth = Math.max(...figures.map(([label]) => label.length)) + 2;
+  return [
+    '',
+    `reliable-events verify: ${report.messages} messages in ${options.groups} groups to ${report.queue}, seed ${options.seed}`,
+    '',
+    'functions',
+    ...report.functions.map((f) =>
+      row(
+        f.service,
+        `${f.batches} batches, ${f.records} records, ${f.acked} acknowledged (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
+        26,
+      ),
+    ),
+    ...report.notRun.map((f) => row(f.logicalId, `not run: ${f.reason}`, 26)),
+    '',
+    'invariants (from the tables and the dead-letter queues)',
+    ...checks(report.invariants),
+    ...(report.scenarioChecks.length > 0 ? ['', "the scenario's checks", ...checks(report.scenarioChecks)] : []),
+    '',
+    'metrics against ground truth',
+    ...checks(report.reconciliation),
+    '',
+    'faults injected',
+    ...Object.entries(report.faultsInjected).map(([kind, n]) => row(kind, String(n), 24)),
+    '',
+    'figures',
+    ...figures.map(([label, value]) => row(label, value, figureWidth)),
+    '',
+    `ok: ${report.ok}`,
+  ].join('\n');
+};

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ScenarioError } from './errors.ts';
+import type { Scenario } from './scenario.ts';
+
+/** The file names `verify` looks for in the project when no `--scenario` is given, in this order. */
+export const SCENARIO_FILES = [
+  'reliable-events.verify.ts',
+  'reliable-events.verify.mts',
+  'reliable-events.verify.mjs',
+  'reliable-events.verify.js',
+];
+
+const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
+
+/** The scenario file of a project: `explicit` if given, else the first of {@link SCENARIO_FILES} there. */
+export const findScenarioFile = (projectRoot: string, explicit?: string): string => {
+  if (explicit) {
+    const file = resolve(projectRoot, explicit);
+    if (!existsSync(file)) throw new ScenarioError(`--scenario ${explicit}: no such file.`);
+    return file;
+  }
+  const found = SCENARIO_FILES.map((name) => join(projectRoot, name)).find(existsSync);
+  if (!found)
+    throw new ScenarioError(
+      `No ${SCENARIO_FILES[0]} in ${projectRoot}: write one (export default defineScenario({ queue, message, effects }) from 'reliable-events/verify'), or pass --scenario FILE.`,
+    );
+  return found;
+};
+
+const OPTIONAL_FUNCTIONS = ['poison', 'order', 'pending', 'checks'] as const;
+
+/** What is wrong with a module's export, as short phrases; empty when it is a usable scenario. */
+export const scenarioProblems = (value: unknown): string[] => {
+  if (!value || typeof value !== 'object') return [`its default export is ${typeof value}, not an object`];
+  const s = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof s.queue !== 'string' || s.queue === '') problems.push('queue must be a non-empty string');
+  if (typeof s.message !== 'function') problems.push('message must be a function');
+  if (typeof s.effects !== 'function') problems.push('effects must be a function');
+  for (const name of OPTIONAL_FUNCTIONS)
+    if (s[name] !== undefined && typeof s[name] !== 'function') problems.push(`${name} must be a function`);
+  const defaults = (s.defaults ?? {}) as Record<string, unknown>;
+  for (const name of ['messages', 'groups'])
+    if (defaults[name] !== undefined && !(Number.isInteger(defaults[name]) && Number(defaults[name]) >= 1))
+      problems.push(`defaults.${name} must be a positive integer`);
+  for (const name of ['context', 'variants'])
+    if (s[name] !== undefined && (typeof s[name] !== 'object' || s[name] === null))
+      problems.push(`${name} must be an object`);
+  return problems;
+};
+
+/** Imports a scenario module and checks its shape; every failure is a `ScenarioError` naming the file. */
+export const loadScenario = async (file: string): Promise<Scenario> => {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION')
+      throw new ScenarioError(
+        `${file}: this Node.js (${process.version}) cannot load TypeScript; use Node 22.18 or newer, or write the scenario as .mjs.`,
+        { cause: error },
+      );
+    throw new ScenarioError(`${file} threw while loading: ${firstLine(error)}`, { cause: error });
+  }
+  const scenario = module.default ?? module.scenario;
+  const problems = scenarioProblems(scenario);
+  if (problems.length > 0)
+    throw new ScenarioError(
+      `${file} must export default defineScenario({ queue, message, effects, … }): ${problems.join('; ')}.`,
+    );
+  return scenario as Scenario;
+};
+
+/** Runs one of the scenario's functions; what it throws becomes a `ScenarioError` naming it. */
+export const callScenario = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (error) {
+    throw new ScenarioError(`The scenario's ${name} threw: ${firstLine(error)}`, { cause: error });
+  }
+};

@@ -1,0 +1,58 @@
+/** The faults `verify` injects, each at its own rate (a fraction from 0 to 1). */
+export type FaultRates = {
+  /** Of messages: sent again later under a new message id, as a producer retry after SQS's 5-minute deduplication window. */
+  producerResend: number;
+  /** Of messages: poison (a body that is not JSON, or the scenario's invalid one). */
+  poison: number;
+  /** Of the driven queue's consumers' invocations: the function dies after its handler returned, before Lambda got the response. */
+  consumerCrash: number;
+  /** Of those consumers' DynamoDB writes: the request never answers (half of them after the write landed), so the invocation times out mid-batch. */
+  lambdaTimeout: number;
+  /** Of every function's DynamoDB requests: answered with a throttling error. */
+  ddbThrottle: number;
+  /** Of the consumers' records: delivered to a second, concurrent invocation as well. */
+  concurrentDuplicate: number;
+  /** Of the consumers' records: acknowledged after the visibility timeout, so SQS delivers them again. */
+  visibilityRedelivery: number;
+};
+export type FaultKind = keyof FaultRates;
+
+export type VerifyOptions = {
+  messages: number;
+  groups: number;
+  seed: number;
+  rates: FaultRates;
+  /** Every function's timeout for the run; queues' visibility timeouts scale with it. */
+  functionTimeoutSeconds: number;
+  drainTimeoutSeconds: number;
+};
+
+/** The defaults, quoted by `reliable-events verify --help`. */
+export const verifyDefaults = {
+  messages: 10_000,
+  groups: 50,
+  seed: 1,
+  rates: {
+    producerResend: 0.01,
+    poison: 0.005,
+    consumerCrash: 0.005,
+    lambdaTimeout: 0.0005,
+    ddbThrottle: 0.02,
+    concurrentDuplicate: 0.005,
+    visibilityRedelivery: 0.005,
+  },
+  // Short, so a redelivery returns in seconds (a visibility of 6 × 30 s becomes 6 × 2 s), not minutes.
+  functionTimeoutSeconds: 2,
+  drainTimeoutSeconds: 600,
+} as const satisfies VerifyOptions;
+
+/** Command-line flag of each fault rate. */
+export const RATE_FLAGS: Record<string, FaultKind> = {
+  resend: 'producerResend',
+  poison: 'poison',
+  crash: 'consumerCrash',
+  timeout: 'lambdaTimeout',
+  throttle: 'ddbThrottle',
+  duplicate: 'concurrentDuplicate',
+  redeliver: 'visibilityRedelivery',
+};

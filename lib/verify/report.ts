@@ -1,0 +1,209 @@
+import type { NotRunFunction } from '../local/index.ts';
+import { COUNTERS, type CounterName } from '../metrics/names.ts';
+import type { GroundTruth } from './check.ts';
+import type { FaultKind, VerifyOptions } from './options.ts';
+import type { ScenarioCheck } from './scenario.ts';
+import type { PlannedMessage, SentWorkload } from './workload.ts';
+
+/** One point of the run's timeline, taken every second. */
+export type Sample = {
+  t: number;
+  sent: number;
+  acked: number;
+  inFlight: number;
+  retried: number;
+  deadLettered: number;
+};
+
+/** What one function did during the run, from its event source's batches. */
+export type FunctionActivity = {
+  logicalId: string;
+  service: string;
+  code: 'asset' | 'source';
+  batches: number;
+  records: number;
+  /** SQS records deleted after the function succeeded with them. */
+  acked: number;
+  retried: number;
+  timedOut: number;
+};
+
+export type Check = ScenarioCheck;
+type Counters = Record<CounterName, number>;
+
+export type VerifyReport = {
+  ok: boolean;
+  /** The driven queue's logical id. */
+  queue: string;
+  /** Messages sent: the workload, poison included, and resends. */
+  sent: number;
+  /** Messages the scenario generated. */
+  messages: number;
+  /** The consumers' MessagesProcessed: handler runs that finished. */
+  processed: number;
+  effects: number;
+  lost: number;
+  duplicateEffects: number;
+  orderViolations: number | null;
+  deadLettered: number;
+  poison: number;
+  /** The consumers' DuplicatesSuppressed. */
+  duplicatesSuppressed: number;
+  faultsInjected: Record<FaultKind, number>;
+  throughputPerSec: number;
+  wallSeconds: number;
+  pipelineSeconds: number;
+  /** The consumers' DynamoDB requests (retries and faulted ones included) per message sent. */
+  ddbRequestsPerMessage: number;
+  ddbRequests: Record<string, Record<string, number>>;
+  drained: boolean;
+  invariants: Check[];
+  reconciliation: Check[];
+  scenarioChecks: Check[];
+  functions: FunctionActivity[];
+  notRun: NotRunFunction[];
+  groundTruth: GroundTruth;
+  metrics: Record<string, Counters>;
+  options: VerifyOptions;
+  timeline: Sample[];
+};
+
+const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+const add = (a: Counters, b: Counters) =>
+  Object.fromEntries(Object.keys(a).map((k) => [k, a[k as CounterName] + b[k as CounterName]])) as Counters;
+
+const relation = (name: string, metric: number, op: '=' | '≥', truth: number, why: string): Check => ({
+  name,
+  ok: op === '=' ? metric === truth : metric >= truth,
+  detail: `${metric} ${op} ${truth} (${why})`,
+});
+
+export const buildReport = (input: {
+  options: VerifyOptions;
+  queue: string;
+  drained: boolean;
+  truth: GroundTruth;
+  sent: SentWorkload;
+  planned: readonly PlannedMessage[];
+  injected: Record<FaultKind, number>;
+  producerMetrics: Counters;
+  consumerServices: string[];
+  metrics: (service?: string) => Counters;
+  requests: Record<string, Record<string, number>>;
+  functions: FunctionActivity[];
+  notRun: NotRunFunction[];
+  timeline: Sample[];
+  seconds: { wall: number; pipeline: number; setup: number };
+}): VerifyReport => {
+  const { truth, sent } = input;
+  const poison = input.planned.filter((m) => m.poison).length;
+  const otherDead = sum(input.truth.otherDeadLettered);
+  const invariants: Check[] = [
+    {
+      name: 'the app drained',
+      ok: input.drained,
+      detail: input.drained
+        ? `in ${input.seconds.pipeline.toFixed(1)} s`
+        : `not within ${input.options.drainTimeoutSeconds} s`,
+    },
+    {
+      name: 'every non-poison message has exactly one effect',
+      ok: truth.lost === 0 && truth.duplicateEffects === 0,
+      detail: `${truth.effects} effects, ${truth.lost} lost, ${truth.duplicateEffects} duplicate`,
+    },
+    {
+      name: 'no poison message has an effect',
+      ok: truth.poisonEffects === 0,
+      detail: `${truth.poisonEffects} poison with an effect`,
+    },
+    {
+      name: "each group's effects are in sequence order",
+      ok: (truth.orderViolations ?? 0) === 0,
+      detail:
+        truth.orderViolations === null
+          ? 'not checked: the scenario reads no order'
+          : `${truth.orderViolations} out of order`,
+    },
+    {
+      name: 'every poison message is in the DLQ, and nothing else',
+      ok: truth.poisonMissingFromDlq === 0 && truth.goodInDlq === 0,
+      detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages`,
+    },
+    {
+      name: 'nothing left in the other dead-letter queues',
+      ok: otherDead === 0,
+      detail: `${otherDead} in ${Object.keys(truth.otherDeadLettered).length} other DLQs`,
+    },
+  ];
+  const consumers = input.consumerServices
+    .map((service) => input.metrics(service))
+    .reduce(add, Object.fromEntries(COUNTERS.map((name) => [name, 0])) as Counters);
+  const timedOut = input.functions
+    .filter((f) => input.consumerServices.includes(f.service))
+    .reduce((n, f) => n + f.timedOut, 0);
+  const emitsMetrics = sum(consumers) > 0;
+  const reconciliation: Check[] = emitsMetrics
+    ? [
+        relation('MessagesSent (producer)', input.producerMetrics.MessagesSent, '=', sent.messages, 'messages SQS accepted'),
+        relation(
+          'MessagesReceived',
+          consumers.MessagesReceived,
+          '≥',
+          sent.messages - timedOut,
+          'each sent message, at least once, less batches cut off by a timeout',
+        ),
+        relation(
+          'MessagesProcessed',
+          consumers.MessagesProcessed,
+          '≥',
+          truth.effects - timedOut,
+          'effects; a timed-out invocation never flushes its metrics',
+        ),
+        relation('DuplicatesSuppressed', consumers.DuplicatesSuppressed, '≥', sent.resent, 'every resent message'),
+        relation('MessagesDeadLettered', consumers.MessagesDeadLettered, '≥', truth.deadLettered, 'messages in the DLQ'),
+        relation('MessagesLost', input.metrics().MessagesLost, '=', truth.lost, 'messages with no effect'),
+      ]
+    : [
+        {
+          name: 'reliability metrics',
+          ok: true,
+          detail: `not reconciled: ${input.consumerServices.join(', ')} emit none (not built on reliable-events/sqs)`,
+        },
+      ];
+  const consumerRequests = input.consumerServices.reduce((n, s) => n + sum(input.requests[s] ?? {}), 0);
+  const scenarioChecks = truth.scenarioChecks;
+  return {
+    ok: [...invariants, ...reconciliation, ...scenarioChecks].every((c) => c.ok),
+    queue: input.queue,
+    sent: sent.messages,
+    messages: input.planned.length,
+    processed: consumers.MessagesProcessed,
+    effects: truth.effects,
+    lost: truth.lost,
+    duplicateEffects: truth.duplicateEffects,
+    orderViolations: truth.orderViolations,
+    deadLettered: truth.deadLettered,
+    poison,
+    duplicatesSuppressed: consumers.DuplicatesSuppressed,
+    faultsInjected: input.injected,
+    throughputPerSec: sent.messages / Math.max(input.seconds.pipeline, 0.001),
+    wallSeconds: input.seconds.wall,
+    pipelineSeconds: input.seconds.pipeline,
+    ddbRequestsPerMessage: consumerRequests / Math.max(sent.messages, 1),
+    ddbRequests: input.requests,
+    drained: input.drained,
+    invariants,
+    reconciliation,
+    scenarioChecks,
+    functions: input.functions,
+    notRun: input.notRun,
+    groundTruth: truth,
+    metrics: {
+      producer: input.producerMetrics,
+      consumers,
+      ...Object.fromEntries(input.functions.map((f) => [f.service, input.metrics(f.service)])),
+    },
+    options: input.options,
+    timeline: input.timeline,
+  };
+};

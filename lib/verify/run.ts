@@ -1,0 +1,214 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type BatchReport,
+  deployLocal,
+  type FaultProxy,
+  type LocalFunction,
+  type LocalStack,
+  localClientConfig,
+  type StreamBatchReport,
+  startFaultProxy,
+  startLocalRuntime,
+  startLocalStack,
+} from '../local/index.ts';
+import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
+import { createProducer } from '../producer/index.ts';
+import { checkGroundTruth } from './check.ts';
+import { findQueue, scenarioContext } from './context.ts';
+import { waitForDrain } from './drain.ts';
+import { ScenarioError } from './errors.ts';
+import { createFaultInjector } from './faults.ts';
+import { callScenario } from './load-scenario.ts';
+import type { VerifyOptions } from './options.ts';
+import { seededRandom } from './random.ts';
+import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
+import type { Scenario } from './scenario.ts';
+import { planMessages, sendMessages } from './workload.ts';
+
+export type Progress = {
+  phase: 'sending' | 'draining';
+  /** Messages sent so far, and in all. */
+  sent: number;
+  expected: number;
+  /** Messages the driven queue's consumers have acknowledged (deleted). */
+  acked: number;
+  inFlight: number;
+  faults: number;
+  elapsedMs: number;
+};
+
+export type VerifyRun = {
+  /** A synthesized cloud assembly directory (`cdk.out`). */
+  assembly: string;
+  /** Only these stacks of the assembly. @default every stack */
+  stacks?: readonly string[] | undefined;
+  scenario: Scenario;
+  options: VerifyOptions;
+  /** Where `ReliableFunction` source paths are relative to. @default process.cwd() */
+  projectRoot?: string;
+  /** Run on this local stack instead of starting one (tests share theirs). */
+  stack?: Pick<LocalStack, 'region' | 'credentials' | 'dynamodb' | 'sqs'>;
+  /** Called when the deployment is ready, before the workload: where things are, what does not run. */
+  onDeployed?: (deployment: Awaited<ReturnType<typeof deployLocal>>) => void;
+  onProgress?: (progress: Progress) => void;
+};
+
+const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
+
+/**
+ * Deploys an app locally, sends the scenario's workload while faults are injected, waits for the
+ * app to drain, and checks from its tables and dead-letter queues that nothing was lost,
+ * duplicated or reordered; then reconciles the reliability metrics with that ground truth.
+ */
+export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
+  const { scenario, options } = run;
+  const startedAt = Date.now();
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  try {
+    const stack = run.stack ?? (await startLocalStack());
+    if (!run.stack) cleanups.push(() => (stack as LocalStack).stop());
+    const deployment = await deployLocal({
+      stack,
+      assembly: run.assembly,
+      nameSuffix: `verify-${process.pid}-${startedAt % 1_000_000}`,
+      functionTimeoutSeconds: options.functionTimeoutSeconds,
+      ...(run.stacks ? { stacks: run.stacks } : {}),
+      ...(run.projectRoot ? { projectRoot: run.projectRoot } : {}),
+    });
+    run.onDeployed?.(deployment);
+    const driven = findQueue(deployment, scenario.queue);
+    const consumers = new Set(
+      deployment.eventSources.filter((s) => s.sourceArn === driven.arn).map((s) => s.functionLogicalId),
+    );
+    const consumerFunctions = deployment.functions.filter((fn) => consumers.has(fn.logicalId));
+    if (consumerFunctions.length === 0)
+      throw new ScenarioError(
+        `No function that runs locally consumes ${driven.logicalId} (the scenario's queue): drive a queue with an SQS event source.`,
+      );
+
+    const injector = createFaultInjector(options.rates, seededRandom(options.seed + 1), (fn) =>
+      consumers.has(fn.logicalId),
+    );
+    const proxies = new Map<string, FaultProxy>();
+    cleanups.push(() => Promise.all([...proxies.values()].map((proxy) => proxy.stop())));
+    for (const fn of deployment.functions)
+      proxies.set(
+        fn.logicalId,
+        await startFaultProxy({ target: stack.dynamodb.endpoint, decide: injector.dynamodb(fn) }),
+      );
+
+    const activity = new Map<string, FunctionActivity>(
+      deployment.functions.map((fn) => [
+        fn.logicalId,
+        { logicalId: fn.logicalId, service: serviceOf(fn), code: fn.code ?? 'source', batches: 0, records: 0, acked: 0, retried: 0, timedOut: 0 },
+      ]),
+    );
+    const runtime = startLocalRuntime({
+      stack,
+      deployment,
+      environment: (fn) => ({ AWS_ENDPOINT_URL_DYNAMODB: proxies.get(fn.logicalId)!.endpoint }),
+      faults: injector.sqs,
+      onBatch: (fnId, report: BatchReport | StreamBatchReport) => {
+        const a = activity.get(fnId)!;
+        a.batches += 1;
+        a.records += report.records;
+        if ('deleted' in report) {
+          a.acked += report.deleted;
+          a.retried += report.retried;
+          if (report.outcome === 'timeout') a.timedOut += report.records;
+        }
+      },
+    });
+    cleanups.push(() => runtime.stop());
+    await runtime.warm();
+
+    const sqs = new SQSClient(localClientConfig(stack, stack.sqs.endpoint));
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint)),
+    );
+    const context = scenarioContext({ deployment, documents, sqs, metrics: runtime.metrics.totals });
+    const planned = planMessages(scenario, options, seededRandom(options.seed));
+    injector.injected.poison = planned.filter((m) => m.poison).length;
+    injector.injected.producerResend = planned.filter((m) => m.resend).length;
+    const expected = planned.length + injector.injected.producerResend;
+
+    const generator = memorySink();
+    const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'verify-producer' });
+    const producer = createProducer({ queueUrl: driven.url, client: sqs, metrics: generatorMetrics });
+
+    const sendStartedAt = Date.now();
+    const consumerActivity = () => [...activity.values()].filter((a) => consumers.has(a.logicalId));
+    const acked = () => consumerActivity().reduce((sum, a) => sum + a.acked, 0);
+    const faults = () => Object.values(injector.injected).reduce((a, b) => a + b, 0);
+    const timeline: Sample[] = [];
+    let phase: Progress['phase'] = 'sending';
+    let sentSoFar = 0;
+    const sample = () => {
+      timeline.push({
+        t: (Date.now() - sendStartedAt) / 1000,
+        sent: sentSoFar,
+        acked: acked(),
+        inFlight: runtime.inFlight(),
+        retried: consumerActivity().reduce((sum, a) => sum + a.retried, 0),
+        deadLettered: runtime.metrics.totals().MessagesDeadLettered,
+      });
+      run.onProgress?.({
+        phase,
+        sent: sentSoFar,
+        expected,
+        acked: acked(),
+        inFlight: runtime.inFlight(),
+        faults: faults(),
+        elapsedMs: Date.now() - sendStartedAt,
+      });
+    };
+    const sampler = setInterval(sample, 1_000);
+    cleanups.push(() => clearInterval(sampler));
+
+    const sent = await sendMessages(producer, planned, (n) => {
+      sentSoFar = n;
+    });
+    generatorMetrics.flush();
+    phase = 'draining';
+
+    const sourceArns = new Set(deployment.eventSources.map((s) => s.sourceArn));
+    const { drained, drainedAt } = await waitForDrain({
+      sqs,
+      queues: deployment.queues.filter((q) => sourceArns.has(q.arn)),
+      inFlight: runtime.inFlight,
+      pending: () => (scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0)),
+      timeoutMs: options.drainTimeoutSeconds * 1_000,
+    });
+    sample();
+    clearInterval(sampler);
+
+    const truth = await checkGroundTruth({ context, scenario, driven, planned, sent });
+    return buildReport({
+      options,
+      queue: driven.logicalId,
+      drained,
+      truth,
+      sent,
+      planned,
+      injected: injector.injected,
+      producerMetrics: generator.totals(),
+      consumerServices: consumerFunctions.map(serviceOf),
+      metrics: (service) => runtime.metrics.totals(service === undefined ? {} : { Service: service }),
+      requests: Object.fromEntries(
+        deployment.functions.map((fn) => [serviceOf(fn), Object.fromEntries(proxies.get(fn.logicalId)!.requests)]),
+      ),
+      functions: [...activity.values()],
+      notRun: deployment.notRun,
+      timeline,
+      seconds: {
+        wall: (drainedAt - startedAt) / 1000,
+        pipeline: (drainedAt - sendStartedAt) / 1000,
+        setup: (sendStartedAt - startedAt) / 1000,
+      },
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+};

@@ -1,0 +1,83 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LocalDeployment, LocalQueue } from '../local/deploy-local.ts';
+import type { CounterName } from '../metrics/names.ts';
+
+/** One message of the workload. */
+export type ScenarioMessage = {
+  /** What identifies the message's effect in your tables (an order id): `effects` counts per key. */
+  key: string;
+  /** The FIFO message group (SQS `MessageGroupId`), and the group whose order `order` checks. */
+  group: string;
+  /** The body: a string as it is, anything else as JSON. */
+  body: unknown;
+};
+
+/** A check of your own, shown in the report beside the built-in ones. */
+export type ScenarioCheck = { name: string; ok: boolean; detail: string };
+
+/** What a scenario's functions get: the local deployment and clients pointed at it. */
+export type ScenarioContext = {
+  deployment: LocalDeployment;
+  documents: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  /** The local name of a table: by logical id, its prefix (as CDK adds a hash), or its name. */
+  table(name: string): string;
+  /** A local queue: by logical id, its prefix, or its name. */
+  queue(name: string): LocalQueue;
+  /** Every item of a table (consistent reads). */
+  scan(table: string): Promise<Record<string, unknown>[]>;
+  /** The reliability counters the functions emitted, per `Service` (their POWERTOOLS_SERVICE_NAME). */
+  metrics(service?: string): Record<CounterName, number>;
+};
+
+/**
+ * What only you know about your app, for `reliable-events verify`: which queue to drive, how to
+ * make a message, and where its effects land. Everything else — faults, drain, the generic
+ * invariants, the report — is built in.
+ */
+export type Scenario = {
+  /** The queue the workload is sent to: a logical id, its prefix, a stack output holding its URL, or its name. */
+  queue: string;
+  /** The `i`-th message (from 0) of a run of `groups` groups; `random` is seeded by `--seed`. */
+  message(i: number, run: { groups: number; random: () => number }): ScenarioMessage;
+  /**
+   * A body your consumer must reject to the dead-letter queue (invalid by your schema). Half of
+   * the poison messages use it, the other half a body that is not JSON. @default not JSON only
+   */
+  poison?(message: ScenarioMessage): string;
+  /** How many times each key's effect was applied, read from your tables: 0 is lost, 2 a duplicate. */
+  effects(context: ScenarioContext): Promise<Map<string, number>>;
+  /**
+   * The keys in the order their effects happened, per group — where your app keeps one (a
+   * ledger, a list of events). Checked against the order they were sent in. @default not checked
+   */
+  order?(context: ScenarioContext): Promise<Map<string, string[]>>;
+  /** Work left outside the queues (outbox entries not yet relayed); the run waits for 0. @default none */
+  pending?(context: ScenarioContext): Promise<number>;
+  /** Your own checks, run after the pipeline drained. @default none */
+  checks?(context: ScenarioContext): Promise<ScenarioCheck[]>;
+  /** Defaults of this scenario's runs, which `--messages` and `--groups` override. */
+  defaults?: { messages?: number; groups?: number };
+  /** CDK context for the synthesis (as `cdk synth -c key=value`); `--context` overrides it. @default none */
+  context?: Record<string, string>;
+  /**
+   * Named variants of the app, each a flag of `verify` (`--unprotected`): the context it is
+   * synthesized with. A mutation — protection switched off — is a variant the proof must fail.
+   * @default none
+   */
+  variants?: Record<string, { context: Record<string, string>; description: string }>;
+};
+
+/**
+ * Declares a scenario with its types checked; export it as the module's default.
+ *
+ * @example
+ * // reliable-events.verify.ts
+ * export default defineScenario({
+ *   queue: 'Orders',
+ *   message: (i, { groups }) => ({ key: `order-${i}`, group: `customer-${i % groups}`, body: { orderId: `order-${i}` } }),
+ *   effects: async ({ scan }) => new Map((await scan('Payments')).map((p) => [String(p.pk), Number(p.captures)])),
+ * });
+ */
+export const defineScenario = (scenario: Scenario): Scenario => scenario;
