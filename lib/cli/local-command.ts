@@ -26,13 +26,16 @@ const positive = (value: string) => {
 };
 const port = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError('must be a port from 1 to 65535.');
+  if (!Number.isInteger(n) || n < 1 || n > 65_535)
+    throw new InvalidArgumentError('must be a port from 1 to 65535.');
   return n;
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const scenarioFor = async (root: string, explicit?: string): Promise<Scenario | undefined> => {
-  const file = explicit ? join(root, explicit) : SCENARIO_FILES.map((name) => join(root, name)).find(existsSync);
+  const file = explicit
+    ? join(root, explicit)
+    : SCENARIO_FILES.map((name) => join(root, name)).find(existsSync);
   return file ? loadScenario(file) : undefined;
 };
 
@@ -46,21 +49,34 @@ export const addLocalCommand = (program: Command) =>
       ),
   )
     .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', positive)
-    .option('--rate <n>', "messages per second from the scenario's generator, when there is a scenario", positive, 5)
-    .option('--scenario <file>', 'the scenario module whose messages to send (default: reliable-events.verify.ts, if present)')
+    .option(
+      '--rate <n>',
+      "messages per second from the scenario's generator, when there is a scenario",
+      positive,
+      5,
+    )
+    .option(
+      '--scenario <file>',
+      'the scenario module whose messages to send (default: reliable-events.verify.ts, if present)',
+    )
     .option('--sqs-port <port>', 'the SQS emulator on this port (default: a free one)', port)
     .option('--dynamodb-port <port>', 'DynamoDB Local on this port (default: a free one)', port)
     .option('--verbose', "print the functions' logs")
-    .addHelpText('after', '\nExits 0 when the app drained with nothing lost at the end, 1 otherwise, 2 when it cannot start.')
+    .addHelpText(
+      'after',
+      '\nExits 0 when the app drained with nothing lost at the end, 1 otherwise, 2 when it cannot start.',
+    )
     .action(async (flags: LocalFlags) => {
       const root = process.cwd();
       if (flags.sqsPort) await assertPortFree(flags.sqsPort, '--sqs-port');
       if (flags.dynamodbPort) await assertPortFree(flags.dynamodbPort, '--dynamodb-port');
       const scenario = await scenarioFor(root, flags.scenario);
       const app = await prepareApp(flags, root, scenario?.context);
-      const { deployLocal, localClientConfig, startLocalRuntime, startLocalStack } = await import('../local/index.ts');
+      const { deployLocal, localClientConfig, startLocalRuntime, startLocalStack } = await import(
+        '../local/index.ts'
+      );
       const { createProducer } = await import('../producer/index.ts');
-      const { findQueue } = await import('../verify/context.ts');
+      const { assertRunnable, findQueue } = await import('../verify/context.ts');
       const stack = await startLocalStack({
         ...(flags.sqsPort ? { sqsPort: flags.sqsPort } : {}),
         ...(flags.dynamodbPort ? { dynamodbPort: flags.dynamodbPort } : {}),
@@ -74,8 +90,16 @@ export const addLocalCommand = (program: Command) =>
         process.exit(code);
       };
       try {
-        const deployment = await deployLocal({ stack, assembly: app.assembly, projectRoot: root, ...(app.stacks ? { stacks: app.stacks } : {}) });
-        const activity = new Map<string, Activity>(deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]));
+        const deployment = await deployLocal({
+          stack,
+          assembly: app.assembly,
+          projectRoot: root,
+          ...(app.stacks ? { stacks: app.stacks } : {}),
+        });
+        assertRunnable(deployment);
+        const activity = new Map<string, Activity>(
+          deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]),
+        );
         const runtime = startLocalRuntime({
           stack,
           deployment,
@@ -94,7 +118,9 @@ export const addLocalCommand = (program: Command) =>
         const driven: LocalQueue | undefined = scenario ? findQueue(deployment, scenario.queue) : undefined;
         let sent = 0;
         let sending = Promise.resolve();
-        const producer = driven ? createProducer({ queueUrl: driven.url, client: sqs, throwOnFailure: false }) : undefined;
+        const producer = driven
+          ? createProducer({ queueUrl: driven.url, client: sqs, throwOnFailure: false })
+          : undefined;
         const earlier: { key: string; group: string; body: string }[] = [];
         let next = 0;
         const sendOne = () => {
@@ -110,20 +136,34 @@ export const addLocalCommand = (program: Command) =>
                 : { ...made, body };
           if (roll >= 0.12) earlier.push(message);
           sending = sending.then(async () => {
-            const { sent: accepted } = await producer!.send({ orderingKey: message.group, body: message.body });
+            const { sent: accepted } = await producer!.send({
+              orderingKey: message.group,
+              body: message.body,
+            });
             sent += accepted.length;
           });
         };
         const generator = producer ? setInterval(sendOne, 1000 / flags.rate) : undefined;
-        if (!producer) console.log('\nNo scenario module: send messages with your own tools (the endpoints above).');
+        if (!producer)
+          console.log('\nNo scenario module: send messages with your own tools (the endpoints above).');
 
         const started = Date.now();
         const view = () => {
           const seconds = (Date.now() - started) / 1000;
           if (!process.stdout.isTTY)
-            return console.log(renderLine({ seconds, sent, activity, inFlight: runtime.inFlight(), totals: runtime.metrics.totals }));
+            return console.log(
+              renderLine({
+                seconds,
+                sent,
+                activity,
+                inFlight: runtime.inFlight(),
+                totals: runtime.metrics.totals,
+              }),
+            );
           const title = `reliable-events local — ${seconds.toFixed(0)} s — in flight: ${runtime.inFlight()} — Ctrl-C to stop`;
-          process.stdout.write(`\x1b[2J\x1b[H${renderTable({ title, deployment, totals: runtime.metrics.totals, activity, sent })}\n`);
+          process.stdout.write(
+            `\x1b[2J\x1b[H${renderTable({ title, deployment, totals: runtime.metrics.totals, activity, sent })}\n`,
+          );
         };
         const viewer = setInterval(view, process.stdout.isTTY ? 1_000 : 5_000);
 
@@ -143,7 +183,9 @@ export const addLocalCommand = (program: Command) =>
           const totals = runtime.metrics.totals();
           const drained = queued === 0 && runtime.inFlight() === 0;
           const ok = drained && totals.MessagesLost === 0;
-          console.log(`\n${renderTable({ title: 'reliable-events local — summary', deployment, totals: runtime.metrics.totals, activity, sent })}`);
+          console.log(
+            `\n${renderTable({ title: 'reliable-events local — summary', deployment, totals: runtime.metrics.totals, activity, sent })}`,
+          );
           console.log(
             `\nverdict: ${ok ? 'ok' : 'FAILED'} — ${drained ? 'drained' : `${queued} messages still queued, ${runtime.inFlight()} in flight after 15 s`}; ${totals.MessagesLost} lost, ${totals.DuplicatesSuppressed} duplicates suppressed, ${totals.MessagesDeadLettered} dead-lettered`,
           );

@@ -8,7 +8,10 @@ const pad = (value: string | number, width = 12) => String(value).padStart(width
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
 
 /** Where everything is, so the user can point their own tools at it. */
-export const describeDeployment = (stack: Pick<LocalStack, 'region' | 'dynamodb' | 'sqs'>, deployment: LocalDeployment) =>
+export const describeDeployment = (
+  stack: Pick<LocalStack, 'region' | 'dynamodb' | 'sqs'>,
+  deployment: LocalDeployment,
+) =>
   [
     `SQS      ${stack.sqs.endpoint}`,
     `DynamoDB ${stack.dynamodb.endpoint}   (region ${stack.region}, access key "local", secret "local")`,
@@ -19,7 +22,8 @@ export const describeDeployment = (stack: Pick<LocalStack, 'region' | 'dynamodb'
     ...deployment.tables.map((t) => `  ${t.logicalId.padEnd(40)} ${t.name}`),
     'functions',
     ...deployment.functions.map(
-      (f) => `  ${f.logicalId.padEnd(40)} runs ${f.code === 'asset' ? 'its synthesized asset' : 'its source'}`,
+      (f) =>
+        `  ${f.logicalId.padEnd(40)} runs ${f.code === 'asset' ? 'its synthesized asset' : 'its source'}`,
     ),
     ...deployment.notRun.map((f) => `  ${f.logicalId.padEnd(40)} not run: ${f.reason}`),
     '',
@@ -34,7 +38,16 @@ export const renderTable = (input: {
   activity: Map<string, Activity>;
   sent: number;
 }) => {
-  const headers = ['batches', 'acked', 'received', 'processed', 'duplicates', 'failed', 'dead-letter', 'lost'];
+  const headers = [
+    'batches',
+    'acked',
+    'received',
+    'processed',
+    'duplicates',
+    'failed',
+    'dead-letter',
+    'lost',
+  ];
   const rows = input.deployment.functions.map((fn) => {
     const t = input.totals({ Service: serviceOf(fn) });
     const a = input.activity.get(fn.logicalId)!;

@@ -6,7 +6,9 @@ import { addLocalCommand } from './local-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
 
 const program = new Command('reliable-events')
-  .description('Run your CDK app locally (DynamoDB Local + an SQS emulator), inject faults, and prove nothing is lost, duplicated or reordered.')
+  .description(
+    'Run your CDK app locally (DynamoDB Local + an SQS emulator), inject faults, and prove nothing is lost, duplicated or reordered.',
+  )
   .exitOverride()
   .showHelpAfterError('(--help for the options)');
 addVerifyCommand(program);

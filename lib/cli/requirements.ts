@@ -14,7 +14,9 @@ const LOCAL_PEERS = [
 export const assertLocalPeers = (resolveFrom: string = import.meta.filename): void => {
   // Looked up as Node would from this package, without resolve(): not every package exports its package.json.
   const paths = createRequire(resolveFrom).resolve.paths('fauxqs') ?? [];
-  const missing = LOCAL_PEERS.filter(({ name }) => !paths.some((dir) => existsSync(join(dir, name, 'package.json'))));
+  const missing = LOCAL_PEERS.filter(
+    ({ name }) => !paths.some((dir) => existsSync(join(dir, name, 'package.json'))),
+  );
   if (missing.length > 0)
     throw new CliSetupError(
       `The local stack needs ${missing.map((p) => `${p.name} (${p.why})`).join(' and ')}: npm i -D ${missing.map((p) => p.name).join(' ')}`,

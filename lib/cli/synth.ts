@@ -66,6 +66,8 @@ export const synthesize = async (options: SynthOptions): Promise<string> => {
   child.stderr.on('data', collect);
   const code = await new Promise<number | null>((done) => child.on('close', done));
   if (code !== 0)
-    throw new CliSetupError(`The CDK app failed to synthesize (cdk synth exited ${code}):\n${errorOf(output)}`);
+    throw new CliSetupError(
+      `The CDK app failed to synthesize (cdk synth exited ${code}):\n${errorOf(output)}`,
+    );
   return outdir;
 };

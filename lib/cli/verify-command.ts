@@ -58,7 +58,13 @@ const variantsOf = (args: readonly string[], known: Record<string, unknown>) =>
     const name = arg.replace(/^--/, '');
     if (!arg.startsWith('--') || !(name in known))
       throw new CliSetupError(
-        `Unknown option ${arg}: see --help${Object.keys(known).length > 0 ? `; the scenario's variants are ${Object.keys(known).map((m) => `--${m}`).join(', ')}` : ''}.`,
+        `Unknown option ${arg}: see --help${
+          Object.keys(known).length > 0
+            ? `; the scenario's variants are ${Object.keys(known)
+                .map((m) => `--${m}`)
+                .join(', ')}`
+            : ''
+        }.`,
       );
     return name;
   });
@@ -73,11 +79,26 @@ export const addVerifyCommand = (program: Command) => {
       ),
   )
     .option('--scenario <file>', 'the scenario module (default: reliable-events.verify.ts in the project)')
-    .option('--messages <n>', `messages to send (the scenario's default, else ${verifyDefaults.messages})`, integer(1, 1_000_000))
-    .option('--groups <n>', `message groups (the scenario's default, else ${verifyDefaults.groups})`, integer(1, 1_000_000))
-    .option('--seed <n>', 'seed of the workload and the fault decisions', integer(0, 2 ** 32 - 1), verifyDefaults.seed);
+    .option(
+      '--messages <n>',
+      `messages to send (the scenario's default, else ${verifyDefaults.messages})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--groups <n>',
+      `message groups (the scenario's default, else ${verifyDefaults.groups})`,
+      integer(1, 1_000_000),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the workload and the fault decisions',
+      integer(0, 2 ** 32 - 1),
+      verifyDefaults.seed,
+    );
   for (const [flag, kind] of Object.entries(RATE_FLAGS))
-    command.addOption(new Option(`--${flag} <rate>`, `rate of ${kind} (${verifyDefaults.rates[kind]})`).argParser(rate));
+    command.addOption(
+      new Option(`--${flag} <rate>`, `rate of ${kind} (${verifyDefaults.rates[kind]})`).argParser(rate),
+    );
   command
     .option('--no-faults', 'every rate 0 but those given by name')
     .option(
@@ -86,7 +107,12 @@ export const addVerifyCommand = (program: Command) => {
       integer(1, 900),
       verifyDefaults.functionTimeoutSeconds,
     )
-    .option('--drain-timeout <s>', 'give up waiting for the app to drain after S seconds', integer(1, 86_400), verifyDefaults.drainTimeoutSeconds)
+    .option(
+      '--drain-timeout <s>',
+      'give up waiting for the app to drain after S seconds',
+      integer(1, 86_400),
+      verifyDefaults.drainTimeoutSeconds,
+    )
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a page with charts')
     .option('--quiet', 'no progress bar')

@@ -31,7 +31,10 @@ export const assetDirectories = (assembly: string | undefined): Map<string, stri
     const manifest = JSON.parse(readFileSync(join(assembly, file), 'utf8')) as {
       files?: Record<
         string,
-        { source?: { path?: string; packaging?: string }; destinations?: Record<string, { objectKey?: string }> }
+        {
+          source?: { path?: string; packaging?: string };
+          destinations?: Record<string, { objectKey?: string }>;
+        }
       >;
     };
     for (const asset of Object.values(manifest.files ?? {})) {
@@ -94,6 +97,7 @@ export const resolveFunctionCode = (
 
 /** The template's `AWS::Lambda::Function` resources. */
 export const functionResources = (template: StackTemplate) =>
-  Object.entries(template.template.Resources ?? {}).filter(
-    ([, r]) => r.Type === 'AWS::Lambda::Function',
-  ) as [string, Resource][];
+  Object.entries(template.template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::Lambda::Function') as [
+    string,
+    Resource,
+  ][];

@@ -288,7 +288,9 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
     }
 
     const sourced = new Set(
-      byType(template, 'AWS::Lambda::EventSourceMapping').map(([, r]) => logicalIdOf(r.Properties.FunctionName)),
+      byType(template, 'AWS::Lambda::EventSourceMapping').map(([, r]) =>
+        logicalIdOf(r.Properties.FunctionName),
+      ),
     );
     for (const [logicalId, resource] of functionResources(template)) {
       values.set(logicalId, {

@@ -136,7 +136,9 @@ export const checkGroundTruth = async (input: {
   for (const queue of dlqs.filter((q) => q !== dlq))
     otherDeadLettered[queue.name] = (await drainQueue(context.sqs, queue.url, sent.messages + 10)).length;
 
-  const scenarioChecks = scenario.checks ? await callScenario('checks()', () => scenario.checks!(context)) : [];
+  const scenarioChecks = scenario.checks
+    ? await callScenario('checks()', () => scenario.checks!(context))
+    : [];
   const poison = planned.filter((m) => m.poison);
   return {
     effects: [...applied.values()].filter((n) => n > 0).length,

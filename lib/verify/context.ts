@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { ConfigurationError } from '../errors.ts';
 import type { LocalDeployment, LocalQueue } from '../local/index.ts';
 import type { CounterName } from '../metrics/names.ts';
 import { ScenarioError } from './errors.ts';
@@ -11,6 +12,15 @@ const pick = <T extends { logicalId: string; name: string }>(items: readonly T[]
   items.find((i) => i.logicalId.startsWith(name)) ??
   items.find((i) => i.name === name) ??
   items.find((i) => i.name.startsWith(name));
+
+/** Throws when nothing of the app runs locally: no function behind an SQS or DynamoDB-stream event source. */
+export const assertRunnable = (deployment: LocalDeployment): void => {
+  if (deployment.functions.length > 0) return;
+  const notRun = deployment.notRun.map((f) => `${f.logicalId}: ${f.reason}`).join('; ');
+  throw new ConfigurationError(
+    `The app has no Lambda function with an SQS or DynamoDB-stream event source that runs locally${notRun ? ` (${notRun})` : ''}: add one, or choose its stack with --stack.`,
+  );
+};
 
 /** A queue of the deployment by logical id, prefix, stack output holding its URL, or name. */
 export const findQueue = (deployment: LocalDeployment, name: string): LocalQueue => {

@@ -1,3 +1,4 @@
+import type { SQSRecord } from 'aws-lambda';
 import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../local/index.ts';
 import type { FaultKind, FaultRates } from './options.ts';
 
@@ -28,6 +29,26 @@ export const createFaultInjector = (
     injected[kind] += 1;
     return true;
   };
+  // SQS never hands out a FIFO message while an earlier one of its group is in flight, so a
+  // second delivery can only be of the first record of each group in a batch (one whose
+  // visibility lapsed while the first consumer still ran): a duplicate of a later one would run
+  // before its predecessors, which SQS cannot do.
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
+  // The event source asks record by record, synchronously, per batch: the set is reset after it.
+  let groupsInBatch: Set<string> | undefined;
+  const firstOfGroup = (record: SQSRecord) => {
+    const group = record.attributes?.MessageGroupId;
+    if (group === undefined) return true;
+    if (!groupsInBatch) {
+      groupsInBatch = new Set();
+      queueMicrotask(() => {
+        groupsInBatch = undefined;
+      });
+    }
+    if (groupsInBatch.has(group)) return false;
+    groupsInBatch.add(group);
+    return true;
+  };
   return {
     injected,
     /** For the fault proxy in front of `fn`'s DynamoDB endpoint. */
@@ -43,7 +64,7 @@ export const createFaultInjector = (
       isTarget(fn)
         ? {
             crashAfterHandler: () => roll('consumerCrash'),
-            duplicateDelivery: () => roll('concurrentDuplicate'),
+            duplicateDelivery: (record) => firstOfGroup(record) && roll('concurrentDuplicate'),
             lateAck: () => roll('visibilityRedelivery'),
           }
         : undefined,

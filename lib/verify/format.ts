@@ -21,7 +21,10 @@ export const formatReport = (report: VerifyReport): string => {
       'throughput',
       `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,
     ],
-    ['DynamoDB requests per message', `${report.ddbRequestsPerMessage.toFixed(2)} (the consumers, retries included)`],
+    [
+      'DynamoDB requests per message',
+      `${report.ddbRequestsPerMessage.toFixed(2)} (the consumers, retries included)`,
+    ],
     ['wall time', `${report.wallSeconds.toFixed(1)} s`],
   ];
   const figureWidth = Math.max(...figures.map(([label]) => label.length)) + 2;
@@ -41,7 +44,9 @@ export const formatReport = (report: VerifyReport): string => {
     '',
     'invariants (from the tables and the dead-letter queues)',
     ...checks(report.invariants),
-    ...(report.scenarioChecks.length > 0 ? ['', "the scenario's checks", ...checks(report.scenarioChecks)] : []),
+    ...(report.scenarioChecks.length > 0
+      ? ['', "the scenario's checks", ...checks(report.scenarioChecks)]
+      : []),
     '',
     'metrics against ground truth',
     ...checks(report.reconciliation),

@@ -144,7 +144,13 @@ export const buildReport = (input: {
   const emitsMetrics = sum(consumers) > 0;
   const reconciliation: Check[] = emitsMetrics
     ? [
-        relation('MessagesSent (producer)', input.producerMetrics.MessagesSent, '=', sent.messages, 'messages SQS accepted'),
+        relation(
+          'MessagesSent (producer)',
+          input.producerMetrics.MessagesSent,
+          '=',
+          sent.messages,
+          'messages SQS accepted',
+        ),
         relation(
           'MessagesReceived',
           consumers.MessagesReceived,
@@ -159,8 +165,20 @@ export const buildReport = (input: {
           truth.effects - timedOut,
           'effects; a timed-out invocation never flushes its metrics',
         ),
-        relation('DuplicatesSuppressed', consumers.DuplicatesSuppressed, '≥', sent.resent, 'every resent message'),
-        relation('MessagesDeadLettered', consumers.MessagesDeadLettered, '≥', truth.deadLettered, 'messages in the DLQ'),
+        relation(
+          'DuplicatesSuppressed',
+          consumers.DuplicatesSuppressed,
+          '≥',
+          sent.resent,
+          'every resent message',
+        ),
+        relation(
+          'MessagesDeadLettered',
+          consumers.MessagesDeadLettered,
+          '≥',
+          truth.deadLettered,
+          'messages in the DLQ',
+        ),
         relation('MessagesLost', input.metrics().MessagesLost, '=', truth.lost, 'messages with no effect'),
       ]
     : [

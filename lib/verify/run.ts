@@ -16,7 +16,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
 import { checkGroundTruth } from './check.ts';
-import { findQueue, scenarioContext } from './context.ts';
+import { assertRunnable, findQueue, scenarioContext } from './context.ts';
 import { waitForDrain } from './drain.ts';
 import { ScenarioError } from './errors.ts';
 import { createFaultInjector } from './faults.ts';
@@ -78,6 +78,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       ...(run.projectRoot ? { projectRoot: run.projectRoot } : {}),
     });
     run.onDeployed?.(deployment);
+    assertRunnable(deployment);
     const driven = findQueue(deployment, scenario.queue);
     const consumers = new Set(
       deployment.eventSources.filter((s) => s.sourceArn === driven.arn).map((s) => s.functionLogicalId),
@@ -102,7 +103,16 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const activity = new Map<string, FunctionActivity>(
       deployment.functions.map((fn) => [
         fn.logicalId,
-        { logicalId: fn.logicalId, service: serviceOf(fn), code: fn.code ?? 'source', batches: 0, records: 0, acked: 0, retried: 0, timedOut: 0 },
+        {
+          logicalId: fn.logicalId,
+          service: serviceOf(fn),
+          code: fn.code ?? 'source',
+          batches: 0,
+          records: 0,
+          acked: 0,
+          retried: 0,
+          timedOut: 0,
+        },
       ]),
     );
     const runtime = startLocalRuntime({
@@ -178,7 +188,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       sqs,
       queues: deployment.queues.filter((q) => sourceArns.has(q.arn)),
       inFlight: runtime.inFlight,
-      pending: () => (scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0)),
+      pending: () =>
+        scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0),
       timeoutMs: options.drainTimeoutSeconds * 1_000,
     });
     sample();
@@ -197,7 +208,10 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       consumerServices: consumerFunctions.map(serviceOf),
       metrics: (service) => runtime.metrics.totals(service === undefined ? {} : { Service: service }),
       requests: Object.fromEntries(
-        deployment.functions.map((fn) => [serviceOf(fn), Object.fromEntries(proxies.get(fn.logicalId)!.requests)]),
+        deployment.functions.map((fn) => [
+          serviceOf(fn),
+          Object.fromEntries(proxies.get(fn.logicalId)!.requests),
+        ]),
       ),
       functions: [...activity.values()],
       notRun: deployment.notRun,

@@ -42,14 +42,18 @@ export const planMessages = (
     try {
       made = scenario.message(i, { groups: options.groups, random });
     } catch (error) {
-      throw new ScenarioError(`The scenario's message(${i}) threw: ${(error as Error).message}`, { cause: error });
+      throw new ScenarioError(`The scenario's message(${i}) threw: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (typeof made?.key !== 'string' || typeof made.group !== 'string' || made.body === undefined)
       throw new ScenarioError(
         `The scenario's message(${i}) must return { key: string, group: string, body }, received ${JSON.stringify(made)}.`,
       );
     if (keys.has(made.key))
-      throw new ScenarioError(`The scenario's message(${i}) repeats key ${made.key}: each message needs its own key.`);
+      throw new ScenarioError(
+        `The scenario's message(${i}) repeats key ${made.key}: each message needs its own key.`,
+      );
     keys.add(made.key);
     const seq = (next.get(made.group) ?? 0) + 1;
     next.set(made.group, seq);

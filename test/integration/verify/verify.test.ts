@@ -1,25 +1,52 @@
+import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { parseVerifyArgs } from '../../../scripts/verify/options.ts';
-import { runVerify } from '../../../scripts/verify/run.ts';
+import { createApp } from '../../../infra/app.ts';
+import { type FaultRates, type VerifyOptions, verifyDefaults } from '../../../lib/verify/options.ts';
+import { runVerify } from '../../../lib/verify/run.ts';
+import scenario from '../../../reliable-events.verify.ts';
 import { localClients } from '../../support/local.ts';
+import { scratchDir } from '../../support/scratch.ts';
 
 const { stack } = localClients();
-const options = (...args: string[]) => ({
-  ...parseVerifyArgs(['--quiet', '--drain-timeout', '150', ...args])!,
-});
+const noFaults = Object.fromEntries(Object.keys(verifyDefaults.rates).map((k) => [k, 0])) as FaultRates;
 
 describe('verify: the example app under injected faults', () => {
+  const root = scratchDir('verify');
+  let n = 0;
+  // The app as `npm start` synthesizes it, with a scenario variant's context.
+  const assembly = (variant?: keyof NonNullable<typeof scenario.variants>) => {
+    const outdir = `${root}/${++n}`;
+    createApp(new App({ outdir, context: variant ? scenario.variants![variant]!.context : {} })).synth();
+    return outdir;
+  };
+  const options = (
+    o: Omit<Partial<VerifyOptions>, 'rates'> & { rates: Partial<FaultRates> },
+  ): VerifyOptions => ({
+    ...verifyDefaults,
+    drainTimeoutSeconds: 240,
+    ...o,
+    rates: { ...noFaults, ...o.rates },
+  });
+
   it('finds nothing lost, duplicated or reordered while every kind of fault is injected', async () => {
-    const report = await runVerify(
-      options(
-        ...['--orders', '200', '--groups', '20', '--seed', '7', '--function-timeout', '1'],
-        ...['--poison', '0.04', '--resend', '0.06', '--crash', '0.1', '--timeout', '0.01'],
-        ...['--throttle', '0.05', '--duplicate', '0.05', '--redeliver', '0.05'],
-      ),
-      { stack },
-    );
+    const report = await runVerify({
+      assembly: assembly(),
+      scenario,
+      stack,
+      options: options({
+        messages: 200,
+        groups: 20,
+        seed: 7,
+        functionTimeoutSeconds: 3,
+        rates: {
+          ...{ poison: 0.04, producerResend: 0.06, consumerCrash: 0.1, lambdaTimeout: 0.01 },
+          ...{ ddbThrottle: 0.05, concurrentDuplicate: 0.05, visibilityRedelivery: 0.05 },
+        },
+      }),
+    });
     expect(report.invariants.filter((c) => !c.ok)).toEqual([]);
     expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
+    expect(report.scenarioChecks.filter((c) => !c.ok)).toEqual([]);
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
     // Poison and resends come from the seeded plan; the runtime faults are drawn as the run goes.
     expect(report.faultsInjected.poison).toBeGreaterThan(0);
@@ -27,28 +54,35 @@ describe('verify: the example app under injected faults', () => {
     const { poison: _p, producerResend: _r, ...runtimeFaults } = report.faultsInjected;
     expect(Object.values(runtimeFaults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(report.deadLettered).toBe(report.poison);
-    expect(report.effects).toBe(report.orders - report.poison);
+    expect(report.effects).toBe(report.messages - report.poison);
     expect(report.duplicatesSuppressed).toBeGreaterThanOrEqual(report.faultsInjected.producerResend);
-  }, 240_000);
+    // What ran is what deploys: every function from its synthesized asset, each one busy.
+    expect(report.functions.map((f) => [f.service, f.code])).toEqual([
+      ['CapturePayment', 'asset'],
+      ['RelayOrderEvents', 'asset'],
+      ['NotifyCustomer', 'asset'],
+    ]);
+    for (const fn of report.functions) expect(fn.records).toBeGreaterThan(0);
+  }, 360_000);
 
   it('holds with the optimistic commit too, at about one DynamoDB request per message', async () => {
-    const report = await runVerify(
-      options(
-        ...['--orders', '150', '--groups', '15', '--seed', '11', '--function-timeout', '1', '--optimistic'],
-        ...[
-          '--no-faults',
-          '--resend',
-          '0.06',
-          '--crash',
-          '0.1',
-          '--duplicate',
-          '0.05',
-          '--redeliver',
-          '0.05',
-        ],
-      ),
-      { stack },
-    );
+    const report = await runVerify({
+      assembly: assembly('optimistic'),
+      scenario,
+      stack,
+      options: options({
+        messages: 150,
+        groups: 15,
+        seed: 11,
+        functionTimeoutSeconds: 3,
+        rates: {
+          producerResend: 0.06,
+          consumerCrash: 0.1,
+          concurrentDuplicate: 0.05,
+          visibilityRedelivery: 0.05,
+        },
+      }),
+    });
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
     // A repeat found at commit counts as a duplicate, never as processed: no more processed records
     // than effects (fewer only where an invocation timed out before flushing its metrics).
@@ -59,23 +93,22 @@ describe('verify: the example app under injected faults', () => {
     expect(report.ddbRequests.CapturePayment).toEqual({ TransactWriteItems: expect.any(Number) });
     expect(report.ddbRequestsPerMessage).toBeGreaterThanOrEqual(1);
     expect(report.ddbRequestsPerMessage).toBeLessThan(1.5);
-  }, 240_000);
+  }, 360_000);
 
   it('sees the duplicate effects when exactly-once protection is off, and fails the run', async () => {
-    const report = await runVerify(
-      options(
-        ...['--orders', '120', '--groups', '12', '--seed', '3', '--unprotected', '--no-faults'],
-        ...['--resend', '0.1', '--poison', '0.03'],
-      ),
-      { stack },
-    );
+    const report = await runVerify({
+      assembly: assembly('unprotected'),
+      scenario,
+      stack,
+      options: options({ messages: 120, groups: 12, seed: 3, rates: { producerResend: 0.1, poison: 0.03 } }),
+    });
     expect(report.drained).toBe(true);
     expect(report.ok).toBe(false);
-    // Every resent order was paid twice: no idempotency record stood in the way.
-    expect(report.duplicateEffects).toBe(report.faultsInjected.producerResend);
+    // Every resent order was paid twice (and is twice in its ledger): no idempotency record stood in the way.
+    expect(report.groundTruth.duplicateEffects).toBe(2 * report.faultsInjected.producerResend);
     expect(report.duplicateEffects).toBeGreaterThan(0);
     expect(report.invariants.find((c) => c.name.includes('exactly one effect'))?.ok).toBe(false);
     expect(report.reconciliation.find((c) => c.name === 'DuplicatesSuppressed')?.ok).toBe(false);
     expect(report.lost).toBe(0);
-  }, 240_000);
+  }, 360_000);
 });

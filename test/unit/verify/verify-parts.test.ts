@@ -1,85 +1,88 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../lib/errors.ts';
-import { orderViolationsOf } from '../../../scripts/verify/check.ts';
-import { parseVerifyArgs, verifyDefaults } from '../../../scripts/verify/options.ts';
-import { seededRandom } from '../../../scripts/verify/random.ts';
-import { bodyOf, planOrders } from '../../../scripts/verify/workload.ts';
-
-describe('verify options', () => {
-  it('defaults to 10,000 orders in 50 groups with every fault on, exactly-once', () => {
-    const options = parseVerifyArgs([])!;
-    expect(options).toMatchObject({
-      orders: 10_000,
-      groups: 50,
-      protection: true,
-      rates: verifyDefaults.rates,
-    });
-    for (const rate of Object.values(options.rates)) expect(rate).toBeGreaterThan(0);
-  });
-
-  it('reads rates, --no-faults, --unprotected and the report files', () => {
-    expect(parseVerifyArgs(['--crash', '0.2', '--orders', '50', '--groups', '5'])).toMatchObject({
-      orders: 50,
-      groups: 5,
-      rates: { consumerCrash: 0.2 },
-    });
-    const off = parseVerifyArgs(['--no-faults', '--unprotected', '--json', 'r.json'])!;
-    expect(Object.values(off.rates)).toEqual([0, 0, 0, 0, 0, 0, 0]);
-    expect(off).toMatchObject({ protection: false, json: 'r.json' });
-    expect(parseVerifyArgs(['--no-faults', '--resend', '0.1'])!.rates).toMatchObject({
-      producerResend: 0.1,
-      consumerCrash: 0,
-    });
-    expect(parseVerifyArgs(['--help'])).toBeUndefined();
-  });
-
-  it('names the flag, what it expects and what it got', () => {
-    expect(() => parseVerifyArgs(['--throttle', '2'])).toThrow(ConfigurationError);
-    expect(() => parseVerifyArgs(['--throttle', '2'])).toThrow(
-      '--throttle must be a rate from 0 to 1, received "2"',
-    );
-    expect(() => parseVerifyArgs(['--orders', '10', '--groups', '20'])).toThrow(
-      '--groups must be an integer from 1 to 10',
-    );
-    expect(() => parseVerifyArgs(['--orderz', '1'])).toThrow(/orderz/);
-  });
-});
+import { orderViolationsOf } from '../../../lib/verify/check.ts';
+import { ScenarioError } from '../../../lib/verify/errors.ts';
+import { scenarioProblems } from '../../../lib/verify/load-scenario.ts';
+import { seededRandom } from '../../../lib/verify/random.ts';
+import { planMessages } from '../../../lib/verify/workload.ts';
+import exampleScenario from '../../../reliable-events.verify.ts';
 
 describe('the verify workload', () => {
-  const options = { orders: 2_000, groups: 7, rates: { poison: 0.05, producerResend: 0.1 } };
+  const options = { messages: 2_000, groups: 7, rates: { poison: 0.05, producerResend: 0.1 } };
 
-  it('is the same for the same seed, and numbers each customer’s orders 1, 2, 3…', () => {
-    const plan = planOrders(options, seededRandom(9));
-    expect(planOrders(options, seededRandom(9))).toEqual(plan);
-    expect(planOrders(options, seededRandom(10))).not.toEqual(plan);
+  it("is the same for the same seed, and numbers each group's messages 1, 2, 3…", () => {
+    const plan = planMessages(exampleScenario, options, seededRandom(9));
+    expect(planMessages(exampleScenario, options, seededRandom(9))).toEqual(plan);
+    expect(planMessages(exampleScenario, options, seededRandom(10))).not.toEqual(plan);
     const last = new Map<string, number>();
-    for (const order of plan) {
-      expect(order.seq).toBe((last.get(order.customerId) ?? 0) + 1);
-      last.set(order.customerId, order.seq);
+    for (const message of plan) {
+      expect(message.seq).toBe((last.get(message.group) ?? 0) + 1);
+      last.set(message.group, message.seq);
     }
     expect(last.size).toBe(7);
   });
 
-  it('marks poison and resends near their rates, never both on one order, and makes poison bodies the consumer rejects', () => {
-    const plan = planOrders(options, seededRandom(3));
-    const poison = plan.filter((o) => o.poison);
-    const resent = plan.filter((o) => o.resend);
+  it("marks poison and resends near their rates, never both on one message; poison is not JSON or the scenario's invalid body", () => {
+    const plan = planMessages(exampleScenario, options, seededRandom(3));
+    const poison = plan.filter((m) => m.poison);
+    const resent = plan.filter((m) => m.resend);
     expect(poison.length).toBeGreaterThan(50);
     expect(poison.length).toBeLessThan(150);
     expect(resent.length).toBeGreaterThan(120);
-    expect(poison.some((o) => o.resend)).toBe(false);
-    for (const order of poison) {
-      const body = bodyOf(order);
-      if (order.poison === 'not-json') expect(() => JSON.parse(body)).toThrow();
-      else expect(JSON.parse(body).amountCents).toBeLessThan(0);
+    expect(poison.some((m) => m.resend)).toBe(false);
+    expect(new Set(poison.map((m) => m.poison))).toEqual(new Set(['not-json', 'invalid']));
+    for (const message of poison) {
+      if (message.poison === 'not-json') expect(() => JSON.parse(message.body)).toThrow();
+      else expect(JSON.parse(message.body).amountCents).toBeLessThan(0);
     }
-    const good = plan.find((o) => !o.poison)!;
-    expect(JSON.parse(bodyOf(good))).toEqual({
-      orderId: good.orderId,
-      customerId: good.customerId,
-      amountCents: good.amountCents,
+    const good = plan.find((m) => !m.poison)!;
+    expect(JSON.parse(good.body)).toEqual({
+      orderId: good.key,
+      customerId: good.group,
+      amountCents: expect.any(Number),
       currency: 'EUR',
     });
+  });
+
+  it('without a poison function, every poison body is not JSON', () => {
+    const plain = { message: (i: number) => ({ key: `k${i}`, group: 'g', body: { i } }) };
+    const plan = planMessages(plain, { ...options, messages: 300 }, seededRandom(1));
+    expect(plan.filter((m) => m.poison).every((m) => m.poison === 'not-json')).toBe(true);
+  });
+
+  it("names the scenario's generator when it throws, returns the wrong shape or repeats a key", () => {
+    const run = (message: (i: number) => unknown) =>
+      planMessages({ message } as never, { ...options, messages: 3 }, seededRandom(1));
+    expect(() =>
+      run(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow(ScenarioError);
+    expect(() =>
+      run(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow("The scenario's message(0) threw: boom");
+    expect(() => run(() => ({ key: 1, body: {} }))).toThrow(
+      'must return { key: string, group: string, body }',
+    );
+    expect(() => run(() => ({ key: 'same', group: 'g', body: {} }))).toThrow('message(1) repeats key same');
+  });
+});
+
+describe('the scenario shape', () => {
+  it('accepts the example scenario', () => {
+    expect(scenarioProblems(exampleScenario)).toEqual([]);
+  });
+
+  it('names every missing or mistyped field', () => {
+    expect(scenarioProblems(undefined)).toEqual(['its default export is undefined, not an object']);
+    expect(scenarioProblems({ queue: '', message: 1, checks: 'x', defaults: { messages: 0 } })).toEqual([
+      'queue must be a non-empty string',
+      'message must be a function',
+      'effects must be a function',
+      'checks must be a function',
+      'defaults.messages must be a positive integer',
+    ]);
   });
 });
 
@@ -90,7 +93,7 @@ describe('the order check', () => {
     expect(orderViolationsOf(['o1', 'o2', 'o4', 'o5'], seq)).toEqual({ violations: 0, duplicates: 0 });
   });
 
-  it('counts each order placed after a later one, and repeats as duplicates, not violations', () => {
+  it('counts each key placed after a later one, and repeats as duplicates, not violations', () => {
     expect(orderViolationsOf(['o1', 'o3', 'o2', 'o4'], seq)).toEqual({ violations: 1, duplicates: 0 });
     expect(orderViolationsOf(['o1', 'o2', 'o1', 'o3'], seq)).toEqual({ violations: 0, duplicates: 1 });
   });

@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../../..');
+const main = join(root, 'lib/cli/main.ts');
+// Inside the repository, so the test apps resolve aws-cdk-lib from its node_modules.
+mkdirSync(join(root, '.local'), { recursive: true });
+const scratch = mkdtempSync(join(root, '.local/cli-bad-input-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let n = 0;
+const project = (files: Record<string, string>) => {
+  const dir = join(scratch, String(++n));
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+};
+const run = (cwd: string, args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { cwd, env: { ...process.env, ...env }, timeout: 90_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+  });
+const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+// A synthesized template by hand: one standard queue and nothing that consumes it.
+const queueOnly = JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue', Properties: {} } } });
+const scenarioText = (body: string) => `export default ${body};\n`;
+
+describe('reliable-events: bad input is one line that says what to do, and exit 2', () => {
+  it('no cdk.json and no --app', async () => {
+    const result = await run(project({}), ['local']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual([
+      expect.stringMatching(
+        /^reliable-events: No cdk\.json in .*: run this in your CDK project, or pass --app/,
+      ),
+    ]);
+  });
+
+  it("an app that fails to synthesize shows the app's error", async () => {
+    const dir = project({
+      'cdk.json': JSON.stringify({ app: 'node app.mjs' }),
+      'app.mjs': "throw new Error('Bucket names must be lower case: MyBucket');\n",
+    });
+    const result = await run(dir, ['local']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^reliable-events: The CDK app failed to synthesize \(cdk synth exited 1\):/,
+    );
+    expect(result.stderr).toContain('Bucket names must be lower case: MyBucket');
+  }, 60_000);
+
+  it('a stack with no SQS consumers', async () => {
+    const dir = project({});
+    mkdirSync(join(dir, 'cdk.out'));
+    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const result = await run(dir, ['local', '--assembly', 'cdk.out', '--seconds', '5']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual([
+      expect.stringMatching(
+        /^reliable-events: The app has no Lambda function with an SQS or DynamoDB-stream event source that runs locally: add one/,
+      ),
+    ]);
+  }, 60_000);
+
+  it('--stack naming a stack the app does not have', async () => {
+    const dir = project({});
+    mkdirSync(join(dir, 'cdk.out'));
+    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const result = await run(dir, ['local', '--assembly', 'cdk.out', '--stack', 'Nope']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual(["reliable-events: --stack Nope: the app's stacks are Jobs."]);
+  });
+
+  it('a scenario module that throws, or exports the wrong shape', async () => {
+    const throws = await run(project({ 'reliable-events.verify.mjs': "throw new Error('no config');\n" }), [
+      'verify',
+    ]);
+    expect(throws.code).toBe(2);
+    expect(oneLine(throws.stderr)).toEqual([
+      expect.stringMatching(
+        /^reliable-events: .*reliable-events\.verify\.mjs threw while loading: no config$/,
+      ),
+    ]);
+    const wrong = await run(project({ 'reliable-events.verify.mjs': scenarioText("{ queue: 'Jobs' }") }), [
+      'verify',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(oneLine(wrong.stderr)).toEqual([
+      expect.stringMatching(
+        /must export default defineScenario\(\{ queue, message, effects, … \}\): message must be a function; effects must be a function\.$/,
+      ),
+    ]);
+    const none = await run(project({}), ['verify']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^reliable-events: No reliable-events\.verify\.ts in .*: write one/);
+  });
+
+  it('Java missing: says how to install it, and leaves nothing running', async () => {
+    const dir = project({});
+    mkdirSync(join(dir, 'cdk.out'));
+    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const result = await run(dir, ['local', '--assembly', 'cdk.out'], { JAVA: join(dir, 'no-java') });
+    // It exited by itself (no process or handle kept it alive) with one line.
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual([
+      expect.stringMatching(/^reliable-events: DynamoDB Local needs Java 17 or newer.*Install it/),
+    ]);
+  });
+
+  it('a port in use', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const dir = project({});
+      mkdirSync(join(dir, 'cdk.out'));
+      writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+      const result = await run(dir, ['local', '--assembly', 'cdk.out', '--sqs-port', String(port)]);
+      expect(result.code).toBe(2);
+      expect(oneLine(result.stderr)).toEqual([
+        `reliable-events: Port ${port} is in use: pick another with --sqs-port, or stop what listens there.`,
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a bad option value names the option', async () => {
+    const result = await run(project({}), ['verify', '--throttle', '2']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "option '--throttle <rate>' argument '2' is invalid. must be a rate from 0 to 1.",
+    );
+  });
+});
