@@ -17,6 +17,7 @@ type LocalFlags = AppOptions & {
   verbose?: boolean;
   sqsPort?: number;
   dynamodbPort?: number;
+  alarmPeriodScale: number;
 };
 
 const positive = (value: string) => {
@@ -61,6 +62,12 @@ export const addLocalCommand = (program: Command) =>
     )
     .option('--sqs-port <port>', 'the SQS emulator on this port (default: a free one)', port)
     .option('--dynamodb-port <port>', 'DynamoDB Local on this port (default: a free one)', port)
+    .option(
+      '--alarm-period-scale <n>',
+      "how many times shorter the alarms' periods run locally (60: a minute lasts a second)",
+      positive,
+      60,
+    )
     .option('--verbose', "print the functions' logs")
     .addHelpText(
       'after',
@@ -76,7 +83,9 @@ export const addLocalCommand = (program: Command) =>
         '../local/index.ts'
       );
       const { createProducer } = await import('../producer/index.ts');
+      const { createReliabilityMetrics, memorySink } = await import('../metrics/index.ts');
       const { assertRunnable, findQueue } = await import('../verify/context.ts');
+      const { startAlarms } = await import('../verify/alarms.ts');
       const stack = await startLocalStack({
         ...(flags.sqsPort ? { sqsPort: flags.sqsPort } : {}),
         ...(flags.dynamodbPort ? { dynamodbPort: flags.dynamodbPort } : {}),
@@ -100,11 +109,28 @@ export const addLocalCommand = (program: Command) =>
         const activity = new Map<string, Activity>(
           deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]),
         );
+        const transitions: string[] = [];
+        const alarms = startAlarms({
+          assembly: app.assembly,
+          stacks: app.stacks,
+          deployment,
+          stack,
+          periodScale: flags.alarmPeriodScale,
+          onTransition: (t) => {
+            const reason = t.reason.length > 100 ? `${t.reason.slice(0, 99)}…` : t.reason;
+            const line = `alarm ${t.logicalId}: ${t.from} → ${t.to} (${reason})`;
+            transitions.push(line);
+            if (!process.stdout.isTTY) console.log(line);
+          },
+        });
+        stops.push(() => alarms.evaluator.stop());
         const runtime = startLocalRuntime({
           stack,
           deployment,
+          onMetrics: (_, document) => alarms.evaluator.putEmf(document),
           onLog: flags.verbose ? (fn, line) => console.log(`[${fn}] ${line}`) : undefined,
           onBatch: (fn, report) => {
+            alarms.evaluator.putBatch(fn, report);
             const a = activity.get(fn)!;
             a.batches += 1;
             a.records += report.records;
@@ -119,7 +145,13 @@ export const addLocalCommand = (program: Command) =>
         let sent = 0;
         let sending = Promise.resolve();
         const producer = driven
-          ? createProducer({ queueUrl: driven.url, client: sqs, throwOnFailure: false })
+          ? createProducer({
+              queueUrl: driven.url,
+              client: sqs,
+              throwOnFailure: false,
+              // Counted here, not printed: the terminal shows the table.
+              metrics: createReliabilityMetrics({ sink: memorySink(), service: 'reliable-events-local' }),
+            })
           : undefined;
         const earlier: { key: string; group: string; body: string }[] = [];
         let next = 0;
@@ -161,9 +193,8 @@ export const addLocalCommand = (program: Command) =>
               }),
             );
           const title = `reliable-events local — ${seconds.toFixed(0)} s — in flight: ${runtime.inFlight()} — Ctrl-C to stop`;
-          process.stdout.write(
-            `\x1b[2J\x1b[H${renderTable({ title, deployment, totals: runtime.metrics.totals, activity, sent })}\n`,
-          );
+          const table = renderTable({ title, deployment, totals: runtime.metrics.totals, activity, sent });
+          process.stdout.write(`\x1b[2J\x1b[H${table}\n\n${transitions.slice(-8).join('\n')}\n`);
         };
         const viewer = setInterval(view, process.stdout.isTTY ? 1_000 : 5_000);
 
@@ -180,11 +211,15 @@ export const addLocalCommand = (program: Command) =>
             queued = await queuedIn(sqs, queues);
             if (queued === 0 && runtime.inFlight() === 0) break;
           }
+          const { alarms: states } = await alarms.evaluator.stop();
           const totals = runtime.metrics.totals();
           const drained = queued === 0 && runtime.inFlight() === 0;
           const ok = drained && totals.MessagesLost === 0;
           console.log(
             `\n${renderTable({ title: 'reliable-events local — summary', deployment, totals: runtime.metrics.totals, activity, sent })}`,
+          );
+          console.log(
+            `\nalarms\n${states.map((a) => `  ${a.logicalId.padEnd(40)} ${a.evaluated ? a.state : `not evaluated: ${a.reason}`}`).join('\n')}`,
           );
           console.log(
             `\nverdict: ${ok ? 'ok' : 'FAILED'} — ${drained ? 'drained' : `${queued} messages still queued, ${runtime.inFlight()} in flight after 15 s`}; ${totals.MessagesLost} lost, ${totals.DuplicatesSuppressed} duplicates suppressed, ${totals.MessagesDeadLettered} dead-lettered`,

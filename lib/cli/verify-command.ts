@@ -28,6 +28,7 @@ type VerifyFlags = AppOptions & {
   faults: boolean;
   functionTimeout: number;
   drainTimeout: number;
+  alarmPeriodScale: number;
   json?: string;
   html?: string;
   quiet?: boolean;
@@ -113,6 +114,12 @@ export const addVerifyCommand = (program: Command) => {
       integer(1, 86_400),
       verifyDefaults.drainTimeoutSeconds,
     )
+    .option(
+      '--alarm-period-scale <n>',
+      "how many times shorter the alarms' periods run locally (60: a minute lasts a second)",
+      integer(1, 3_600),
+      verifyDefaults.alarmPeriodScale,
+    )
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a page with charts')
     .option('--quiet', 'no progress bar')
@@ -139,6 +146,7 @@ export const addVerifyCommand = (program: Command) => {
         rates,
         functionTimeoutSeconds: flags.functionTimeout,
         drainTimeoutSeconds: flags.drainTimeout,
+        alarmPeriodScale: flags.alarmPeriodScale,
       };
       const context = {
         ...scenario.context,

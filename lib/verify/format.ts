@@ -51,6 +51,19 @@ export const formatReport = (report: VerifyReport): string => {
     'metrics against ground truth',
     ...checks(report.reconciliation),
     '',
+    `alarms (evaluated locally, periods ${options.alarmPeriodScale}× shorter)`,
+    ...report.alarms.alarms.map((a) => {
+      const fired = a.transitions.filter((t) => t.to === 'ALARM').length;
+      return row(
+        a.logicalId,
+        a.evaluated
+          ? `${a.state.padEnd(18)}${fired > 0 ? `in ALARM ${fired}×, ` : ''}${a.transitions.length} transitions`
+          : `not evaluated: ${a.reason}`,
+        40,
+      );
+    }),
+    ...checks(report.alarmChecks),
+    '',
     'faults injected',
     ...Object.entries(report.faultsInjected).map(([kind, n]) => row(kind, String(n), 24)),
     '',

@@ -25,6 +25,8 @@ export type VerifyOptions = {
   /** Every function's timeout for the run; queues' visibility timeouts scale with it. */
   functionTimeoutSeconds: number;
   drainTimeoutSeconds: number;
+  /** How many times shorter the alarms' periods run (60: a one-minute period lasts a second). */
+  alarmPeriodScale: number;
 };
 
 /** The defaults, quoted by `reliable-events verify --help`. */
@@ -44,6 +46,7 @@ export const verifyDefaults = {
   // Short, so a redelivery returns in seconds (a visibility of 6 × 30 s becomes 6 × 2 s), not minutes.
   functionTimeoutSeconds: 2,
   drainTimeoutSeconds: 600,
+  alarmPeriodScale: 60,
 } as const satisfies VerifyOptions;
 
 /** Command-line flag of each fault rate. */

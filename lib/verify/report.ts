@@ -1,4 +1,4 @@
-import type { NotRunFunction } from '../local/index.ts';
+import type { AlarmsReport, NotRunFunction } from '../local/index.ts';
 import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
@@ -60,6 +60,10 @@ export type VerifyReport = {
   invariants: Check[];
   reconciliation: Check[];
   scenarioChecks: Check[];
+  /** Every alarm of the app, evaluated locally, with its transitions (`at` in epoch ms). */
+  alarms: AlarmsReport;
+  /** The dead-letter alarms fired after poison, the lost-messages alarms stayed quiet. */
+  alarmChecks: Check[];
   functions: FunctionActivity[];
   notRun: NotRunFunction[];
   groundTruth: GroundTruth;
@@ -79,6 +83,8 @@ const relation = (name: string, metric: number, op: '=' | '≥', truth: number, 
 });
 
 export const buildReport = (input: {
+  alarms: AlarmsReport;
+  alarmChecks: Check[];
   options: VerifyOptions;
   queue: string;
   drained: boolean;
@@ -191,7 +197,7 @@ export const buildReport = (input: {
   const consumerRequests = input.consumerServices.reduce((n, s) => n + sum(input.requests[s] ?? {}), 0);
   const scenarioChecks = truth.scenarioChecks;
   return {
-    ok: [...invariants, ...reconciliation, ...scenarioChecks].every((c) => c.ok),
+    ok: [...invariants, ...reconciliation, ...scenarioChecks, ...input.alarmChecks].every((c) => c.ok),
     queue: input.queue,
     sent: sent.messages,
     messages: input.planned.length,
@@ -213,6 +219,8 @@ export const buildReport = (input: {
     invariants,
     reconciliation,
     scenarioChecks,
+    alarms: input.alarms,
+    alarmChecks: input.alarmChecks,
     functions: input.functions,
     notRun: input.notRun,
     groundTruth: truth,

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  type AlarmTransition,
   type BatchReport,
   deployLocal,
   type FaultProxy,
@@ -15,6 +16,7 @@ import {
 } from '../local/index.ts';
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
+import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
 import { assertRunnable, findQueue, scenarioContext } from './context.ts';
 import { waitForDrain } from './drain.ts';
@@ -53,6 +55,8 @@ export type VerifyRun = {
   /** Called when the deployment is ready, before the workload: where things are, what does not run. */
   onDeployed?: (deployment: Awaited<ReturnType<typeof deployLocal>>) => void;
   onProgress?: (progress: Progress) => void;
+  /** Each alarm's change of state, as it happens. */
+  onAlarm?: (transition: AlarmTransition) => void;
 };
 
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
@@ -115,12 +119,23 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
         },
       ]),
     );
+    const alarms = startAlarms({
+      assembly: run.assembly,
+      stacks: run.stacks,
+      deployment,
+      stack,
+      periodScale: options.alarmPeriodScale,
+      ...(run.onAlarm ? { onTransition: run.onAlarm } : {}),
+    });
+    cleanups.push(() => alarms.evaluator.stop());
     const runtime = startLocalRuntime({
       stack,
       deployment,
+      onMetrics: (_, document) => alarms.evaluator.putEmf(document),
       environment: (fn) => ({ AWS_ENDPOINT_URL_DYNAMODB: proxies.get(fn.logicalId)!.endpoint }),
       faults: injector.sqs,
       onBatch: (fnId, report: BatchReport | StreamBatchReport) => {
+        alarms.evaluator.putBatch(fnId, report);
         const a = activity.get(fnId)!;
         a.batches += 1;
         a.records += report.records;
@@ -196,7 +211,14 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     clearInterval(sampler);
 
     const truth = await checkGroundTruth({ context, scenario, driven, planned, sent });
+    const alarmsReport = await alarms.evaluator.stop();
     return buildReport({
+      alarms: alarmsReport,
+      alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
+        poison: planned.filter((m) => m.poison).length,
+        driven,
+        deployment,
+      }),
       options,
       queue: driven.logicalId,
       drained,

@@ -23,7 +23,7 @@ describe('verify: the example app under injected faults', () => {
     o: Omit<Partial<VerifyOptions>, 'rates'> & { rates: Partial<FaultRates> },
   ): VerifyOptions => ({
     ...verifyDefaults,
-    drainTimeoutSeconds: 240,
+    drainTimeoutSeconds: 300,
     ...o,
     rates: { ...noFaults, ...o.rates },
   });
@@ -37,16 +37,23 @@ describe('verify: the example app under injected faults', () => {
         messages: 200,
         groups: 20,
         seed: 7,
-        functionTimeoutSeconds: 3,
+        functionTimeoutSeconds: 5,
         rates: {
-          ...{ poison: 0.04, producerResend: 0.06, consumerCrash: 0.1, lambdaTimeout: 0.01 },
-          ...{ ddbThrottle: 0.05, concurrentDuplicate: 0.05, visibilityRedelivery: 0.05 },
+          ...{ poison: 0.04, producerResend: 0.06, consumerCrash: 0.05, lambdaTimeout: 0.01 },
+          ...{ ddbThrottle: 0.03, concurrentDuplicate: 0.05, visibilityRedelivery: 0.03 },
         },
       }),
     });
     expect(report.invariants.filter((c) => !c.ok)).toEqual([]);
     expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
     expect(report.scenarioChecks.filter((c) => !c.ok)).toEqual([]);
+    // The orders' dead-letter alarms went to ALARM after the poison; the lost-messages alarms never did.
+    expect(report.alarmChecks.map((c) => [c.name.replace(/[0-9A-F]{8} /, ' '), c.ok])).toEqual([
+      ['ReliabilityDeadLettered0 fired after poison', true],
+      ['ReliabilityDeadLetters0 fired after poison', true],
+      ['ReliabilityLost0 stayed quiet', true],
+      ['ReliabilityLost1 stayed quiet', true],
+    ]);
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
     // Poison and resends come from the seeded plan; the runtime faults are drawn as the run goes.
     expect(report.faultsInjected.poison).toBeGreaterThan(0);
@@ -63,7 +70,7 @@ describe('verify: the example app under injected faults', () => {
       ['NotifyCustomer', 'asset'],
     ]);
     for (const fn of report.functions) expect(fn.records).toBeGreaterThan(0);
-  }, 360_000);
+  }, 420_000);
 
   it('holds with the optimistic commit too, at about one DynamoDB request per message', async () => {
     const report = await runVerify({
@@ -74,7 +81,7 @@ describe('verify: the example app under injected faults', () => {
         messages: 150,
         groups: 15,
         seed: 11,
-        functionTimeoutSeconds: 3,
+        functionTimeoutSeconds: 5,
         rates: {
           producerResend: 0.06,
           consumerCrash: 0.1,
@@ -93,7 +100,7 @@ describe('verify: the example app under injected faults', () => {
     expect(report.ddbRequests.CapturePayment).toEqual({ TransactWriteItems: expect.any(Number) });
     expect(report.ddbRequestsPerMessage).toBeGreaterThanOrEqual(1);
     expect(report.ddbRequestsPerMessage).toBeLessThan(1.5);
-  }, 360_000);
+  }, 420_000);
 
   it('sees the duplicate effects when exactly-once protection is off, and fails the run', async () => {
     const report = await runVerify({
@@ -110,5 +117,5 @@ describe('verify: the example app under injected faults', () => {
     expect(report.invariants.find((c) => c.name.includes('exactly one effect'))?.ok).toBe(false);
     expect(report.reconciliation.find((c) => c.name === 'DuplicatesSuppressed')?.ok).toBe(false);
     expect(report.lost).toBe(0);
-  }, 360_000);
+  }, 420_000);
 });
