@@ -69,6 +69,8 @@ export type VerifyReport = {
   groundTruth: GroundTruth;
   metrics: Record<string, Counters>;
   options: VerifyOptions;
+  /** When the first message was sent (epoch ms): the timeline's 0 s. */
+  timelineStartedAt: number;
   timeline: Sample[];
 };
 
@@ -99,6 +101,7 @@ export const buildReport = (input: {
   functions: FunctionActivity[];
   notRun: NotRunFunction[];
   timeline: Sample[];
+  timelineStartedAt: number;
   seconds: { wall: number; pipeline: number; setup: number };
 }): VerifyReport => {
   const { truth, sent } = input;
@@ -230,6 +233,7 @@ export const buildReport = (input: {
       ...Object.fromEntries(input.functions.map((f) => [f.service, input.metrics(f.service)])),
     },
     options: input.options,
+    timelineStartedAt: input.timelineStartedAt,
     timeline: input.timeline,
   };
 };

@@ -238,6 +238,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       functions: [...activity.values()],
       notRun: deployment.notRun,
       timeline,
+      timelineStartedAt: sendStartedAt,
       seconds: {
         wall: (drainedAt - startedAt) / 1000,
         pipeline: (drainedAt - sendStartedAt) / 1000,

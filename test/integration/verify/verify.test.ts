@@ -111,8 +111,9 @@ describe('verify: the example app under injected faults', () => {
     });
     expect(report.drained).toBe(true);
     expect(report.ok).toBe(false);
-    // Every resent order was paid twice (and is twice in its ledger): no idempotency record stood in the way.
-    expect(report.groundTruth.duplicateEffects).toBe(2 * report.faultsInjected.producerResend);
+    // Every resent order was paid twice and is twice in its ledger (at least: a redelivery after a
+    // slow batch pays again too): no idempotency record stood in the way.
+    expect(report.duplicateEffects).toBeGreaterThanOrEqual(2 * report.faultsInjected.producerResend);
     expect(report.duplicateEffects).toBeGreaterThan(0);
     expect(report.invariants.find((c) => c.name.includes('exactly one effect'))?.ok).toBe(false);
     expect(report.reconciliation.find((c) => c.name === 'DuplicatesSuppressed')?.ok).toBe(false);
