@@ -61,6 +61,11 @@ export default defineScenario({
       context: { deliveryMode: 'at-least-once' },
       description: 'CapturePayment without idempotency: the proof must fail with duplicate effects',
     },
+    unordered: {
+      context: { ordering: 'none' },
+      description:
+        "CapturePayment runs a batch's records concurrently: the proof must fail with orders out of sequence",
+    },
     optimistic: {
       context: { idempotencyCommit: 'optimistic' },
       description: 'CapturePayment commits optimistically: one request per order',

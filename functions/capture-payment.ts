@@ -36,6 +36,10 @@ if (commit !== 'lease' && commit !== 'optimistic' && commit !== 'effect-conditio
   );
 }
 const groupCommit = process.env.GROUP_COMMIT === 'true';
+const ordering = process.env.ORDERING ?? 'auto';
+if (ordering !== 'auto' && ordering !== 'none') {
+  throw new ConfigurationError(`ORDERING must be 'auto' or 'none', received ${JSON.stringify(ordering)}.`);
+}
 const events = outbox({ tableName: env('OUTBOX_TABLE') });
 const paymentsTable = env('PAYMENTS_TABLE');
 const ledgerTable = env('LEDGER_TABLE');
@@ -97,6 +101,7 @@ export const handler = sqsBatch(
   },
   {
     parse: Order,
+    ordering,
     ...(documents
       ? {}
       : {

@@ -4,6 +4,7 @@
 //   deliveryMode            CapturePayment's 'exactly-once' (default) or 'at-least-once'
 //   idempotencyCommit       CapturePayment's 'lease' (default), 'optimistic' or 'effect-conditional' commit
 //   groupCommit             CapturePayment commits a customer's orders of a batch together: true or false (default)
+//   ordering                CapturePayment's FIFO ordering: 'auto' (default) or 'none' (a mutation for the proof)
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -13,6 +14,7 @@ const contextOf = (app: App) => {
   const timeout = app.node.tryGetContext('functionTimeoutSeconds');
   const mode = app.node.tryGetContext('deliveryMode');
   const commit = app.node.tryGetContext('idempotencyCommit');
+  const ordering = app.node.tryGetContext('ordering');
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
     throw new ConfigurationError(
@@ -36,7 +38,13 @@ const contextOf = (app: App) => {
       `Context groupCommit must be true or false, received ${JSON.stringify(group)}.`,
     );
   }
+  if (ordering !== undefined && ordering !== 'auto' && ordering !== 'none') {
+    throw new ConfigurationError(
+      `Context ordering must be 'auto' or 'none', received ${JSON.stringify(ordering)}.`,
+    );
+  }
   return {
+    ...(ordering === undefined ? {} : { ordering: ordering as 'auto' | 'none' }),
     ...(commit === undefined
       ? {}
       : { idempotencyCommit: commit as 'lease' | 'optimistic' | 'effect-conditional' }),

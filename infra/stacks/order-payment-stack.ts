@@ -51,6 +51,12 @@ export type OrderPaymentStackProps = StackProps & {
    * @default false
    */
   readonly groupCommit?: boolean;
+  /**
+   * CapturePayment's batch ordering: `'auto'` keeps each customer's orders in order on the FIFO
+   * queue; `'none'` runs a batch's records concurrently, a mutation the proof must catch.
+   * @default 'auto'
+   */
+  readonly ordering?: 'auto' | 'none';
 };
 
 export const orderPaymentDefaults = {
@@ -59,6 +65,7 @@ export const orderPaymentDefaults = {
   deliveryMode: 'exactly-once',
   idempotencyCommit: 'lease',
   groupCommit: false,
+  ordering: 'auto',
 } as const;
 
 /**
@@ -100,6 +107,7 @@ export class OrderPaymentStack extends Stack {
         DELIVERY_MODE: props.deliveryMode ?? orderPaymentDefaults.deliveryMode,
         IDEMPOTENCY_COMMIT: props.idempotencyCommit ?? orderPaymentDefaults.idempotencyCommit,
         GROUP_COMMIT: String(props.groupCommit ?? orderPaymentDefaults.groupCommit),
+        ORDERING: props.ordering ?? orderPaymentDefaults.ordering,
       },
       timeout,
       maxConcurrency: 10,

@@ -32,6 +32,7 @@ type VerifyFlags = AppOptions & {
   json?: string;
   html?: string;
   quiet?: boolean;
+  unorderedRetries?: boolean;
 } & Record<string, unknown>;
 
 const bar = (fraction: number, width = 30) => {
@@ -120,10 +121,15 @@ export const addVerifyCommand = (program: Command) => {
       integer(1, 3_600),
       verifyDefaults.alarmPeriodScale,
     )
+    .option(
+      '--unordered-retries',
+      "mutation: the workload's producer retries after later messages of the same group (the proof must fail)",
+    )
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a page with charts')
     .option('--quiet', 'no progress bar')
     .allowUnknownOption()
+    .allowExcessArguments()
     .addHelpText(
       'after',
       "\nThe scenario's variants (e.g. --unprotected) are flags too.\nExits 0 when every invariant holds, 1 when one breaks, 2 when the run cannot start.",
@@ -135,7 +141,9 @@ export const addVerifyCommand = (program: Command) => {
       const variants = variantsOf(cmd.args, scenario.variants ?? {});
       const rates = { ...verifyDefaults.rates } as FaultRates;
       for (const [flag, kind] of Object.entries(RATE_FLAGS)) {
-        const named = flags[flag] as number | undefined;
+        const named = flags[flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] as
+          | number
+          | undefined;
         if (named !== undefined) rates[kind] = named;
         else if (!flags.faults) rates[kind] = 0;
       }
@@ -164,6 +172,7 @@ export const addVerifyCommand = (program: Command) => {
           scenario,
           options,
           projectRoot,
+          unorderedRetries: flags.unorderedRetries === true,
           ...(flags.quiet ? {} : { onProgress: progressPrinter() }),
         });
         if (process.stdout.isTTY && !flags.quiet) process.stdout.write('\n');

@@ -1,4 +1,3 @@
-import type { SQSRecord } from 'aws-lambda';
 import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../local/index.ts';
 import type { FaultKind, FaultRates } from './options.ts';
 
@@ -23,30 +22,12 @@ export const createFaultInjector = (
     ddbThrottle: 0,
     concurrentDuplicate: 0,
     visibilityRedelivery: 0,
+    sendThrottled: 0,
+    sendEntryFailed: 0,
   };
   const roll = (kind: FaultKind) => {
     if (rates[kind] <= 0 || random() >= rates[kind]) return false;
     injected[kind] += 1;
-    return true;
-  };
-  // SQS never hands out a FIFO message while an earlier one of its group is in flight, so a
-  // second delivery can only be of the first record of each group in a batch (one whose
-  // visibility lapsed while the first consumer still ran): a duplicate of a later one would run
-  // before its predecessors, which SQS cannot do.
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
-  // The event source asks record by record, synchronously, per batch: the set is reset after it.
-  let groupsInBatch: Set<string> | undefined;
-  const firstOfGroup = (record: SQSRecord) => {
-    const group = record.attributes?.MessageGroupId;
-    if (group === undefined) return true;
-    if (!groupsInBatch) {
-      groupsInBatch = new Set();
-      queueMicrotask(() => {
-        groupsInBatch = undefined;
-      });
-    }
-    if (groupsInBatch.has(group)) return false;
-    groupsInBatch.add(group);
     return true;
   };
   return {
@@ -59,12 +40,18 @@ export const createFaultInjector = (
           return random() < 0.5 ? 'hang' : 'hang-after';
         return roll('ddbThrottle') ? 'throttle' : undefined;
       },
+    /** For the proxy in front of SQS that the workload's producer sends through. */
+    producer: {
+      decide: (operation: string): ProxyFault | undefined =>
+        operation === 'SendMessageBatch' && roll('sendThrottled') ? 'throttle' : undefined,
+      failEntry: () => roll('sendEntryFailed'),
+    },
     /** For `fn`'s SQS event source. */
     sqs: (fn: LocalFunction): SqsEventSourceFaults | undefined =>
       isTarget(fn)
         ? {
             crashAfterHandler: () => roll('consumerCrash'),
-            duplicateDelivery: (record) => firstOfGroup(record) && roll('concurrentDuplicate'),
+            duplicateDelivery: () => roll('concurrentDuplicate'),
             lateAck: () => roll('visibilityRedelivery'),
           }
         : undefined,

@@ -14,6 +14,10 @@ export type FaultRates = {
   concurrentDuplicate: number;
   /** Of the consumers' records: acknowledged after the visibility timeout, so SQS delivers them again. */
   visibilityRedelivery: number;
+  /** Of the workload's SendMessageBatch calls: answered RequestThrottled by SQS (the SDK retries them). */
+  sendThrottled: number;
+  /** Of the workload's SendMessageBatch entries: failed by SQS with InternalError while the rest of the call is sent (the producer retries them). */
+  sendEntryFailed: number;
 };
 export type FaultKind = keyof FaultRates;
 
@@ -42,6 +46,8 @@ export const verifyDefaults = {
     ddbThrottle: 0.02,
     concurrentDuplicate: 0.005,
     visibilityRedelivery: 0.005,
+    sendThrottled: 0.02,
+    sendEntryFailed: 0.01,
   },
   // Short, so a redelivery returns in seconds (a visibility of 6 × 30 s becomes 6 × 2 s), not minutes.
   functionTimeoutSeconds: 2,
@@ -58,4 +64,6 @@ export const RATE_FLAGS: Record<string, FaultKind> = {
   throttle: 'ddbThrottle',
   duplicate: 'concurrentDuplicate',
   redeliver: 'visibilityRedelivery',
+  'send-throttle': 'sendThrottled',
+  'send-fail': 'sendEntryFailed',
 };

@@ -16,6 +16,7 @@ import {
 } from '../local/index.ts';
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
+import { withUnorderedRetries } from '../producer/unordered-retries.ts';
 import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
 import { assertRunnable, findQueue, scenarioContext } from './context.ts';
@@ -55,6 +56,11 @@ export type VerifyRun = {
   /** Called when the deployment is ready, before the workload: where things are, what does not run. */
   onDeployed?: (deployment: Awaited<ReturnType<typeof deployLocal>>) => void;
   onProgress?: (progress: Progress) => void;
+  /**
+   * A mutation of the workload's producer: retries sent after later messages of the same group,
+   * as the producer did before it kept groups in order. The proof must fail under it. @default false
+   */
+  unorderedRetries?: boolean;
   /** Each alarm's change of state, as it happens. */
   onAlarm?: (transition: AlarmTransition) => void;
 };
@@ -161,7 +167,17 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
 
     const generator = memorySink();
     const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'verify-producer' });
-    const producer = createProducer({ queueUrl: driven.url, client: sqs, metrics: generatorMetrics });
+    // The workload goes through a proxy that throttles calls and fails entries, as SQS may.
+    const sendProxy = await startFaultProxy({ target: stack.sqs.endpoint, ...injector.producer });
+    cleanups.push(() => sendProxy.stop());
+    const producerOptions = {
+      queueUrl: driven.url,
+      client: new SQSClient(localClientConfig(stack, sendProxy.endpoint)),
+      metrics: generatorMetrics,
+    };
+    const producer = createProducer(
+      run.unorderedRetries ? withUnorderedRetries(producerOptions) : producerOptions,
+    );
 
     const sendStartedAt = Date.now();
     const consumerActivity = () => [...activity.values()].filter((a) => consumers.has(a.logicalId));

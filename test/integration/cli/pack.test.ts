@@ -74,7 +74,7 @@ describe('a user installs the packed package and proves their own app', () => {
       '--throttle',
       '0.02',
       '--function-timeout',
-      '5',
+      '3',
       '--json',
       'ok.json',
     ]);
@@ -118,7 +118,8 @@ describe('a user installs the packed package and proves their own app', () => {
     expect(result.stdout).toMatch(
       /FAIL every non-poison message has exactly one effect +\d+ effects, 0 lost, [1-9]\d* duplicate/,
     );
-    expect(report.duplicateEffects).toBe(report.faultsInjected.producerResend);
+    // Every resent order applied twice at least (a redelivery after a slow batch applies it again too).
+    expect(report.duplicateEffects).toBeGreaterThanOrEqual(report.faultsInjected.producerResend);
     expect(report.duplicateEffects).toBeGreaterThan(0);
   }, 420_000);
 });
