@@ -32,6 +32,13 @@ const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 // A synthesized template by hand: one standard queue and nothing that consumes it.
 const queueOnly = JSON.stringify({ Resources: { Jobs: { Type: 'AWS::SQS::Queue', Properties: {} } } });
+// A project with that template already synthesized in cdk.out (used with --assembly cdk.out).
+const queueOnlyProject = () => {
+  const dir = project({});
+  mkdirSync(join(dir, 'cdk.out'));
+  writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+  return dir;
+};
 const scenarioText = (body: string) => `export default ${body};\n`;
 
 describe('reliable-events: bad input is one line that says what to do, and exit 2', () => {
@@ -59,9 +66,7 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
   }, 60_000);
 
   it('a stack with no SQS consumers', async () => {
-    const dir = project({});
-    mkdirSync(join(dir, 'cdk.out'));
-    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const dir = queueOnlyProject();
     const result = await run(dir, ['local', '--assembly', 'cdk.out', '--seconds', '5']);
     expect(result.code).toBe(2);
     expect(oneLine(result.stderr)).toEqual([
@@ -72,9 +77,7 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
   }, 60_000);
 
   it('--stack naming a stack the app does not have', async () => {
-    const dir = project({});
-    mkdirSync(join(dir, 'cdk.out'));
-    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const dir = queueOnlyProject();
     const result = await run(dir, ['local', '--assembly', 'cdk.out', '--stack', 'Nope']);
     expect(result.code).toBe(2);
     expect(oneLine(result.stderr)).toEqual(["reliable-events: --stack Nope: the app's stacks are Jobs."]);
@@ -105,9 +108,7 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
   });
 
   it('Java missing: says how to install it, and leaves nothing running', async () => {
-    const dir = project({});
-    mkdirSync(join(dir, 'cdk.out'));
-    writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+    const dir = queueOnlyProject();
     const result = await run(dir, ['local', '--assembly', 'cdk.out'], { JAVA: join(dir, 'no-java') });
     // It exited by itself (no process or handle kept it alive) with one line.
     expect(result.code).toBe(2);
@@ -121,9 +122,7 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const dir = project({});
-      mkdirSync(join(dir, 'cdk.out'));
-      writeFileSync(join(dir, 'cdk.out/Jobs.template.json'), queueOnly);
+      const dir = queueOnlyProject();
       const result = await run(dir, ['local', '--assembly', 'cdk.out', '--sqs-port', String(port)]);
       expect(result.code).toBe(2);
       expect(oneLine(result.stderr)).toEqual([

@@ -34,13 +34,14 @@ describe('verify: the example app under injected faults', () => {
       scenario,
       stack,
       options: options({
-        messages: 200,
-        groups: 20,
+        messages: 150,
+        groups: 25,
         seed: 7,
         functionTimeoutSeconds: 5,
         rates: {
           ...{ poison: 0.04, producerResend: 0.06, consumerCrash: 0.05, lambdaTimeout: 0.01 },
-          ...{ ddbThrottle: 0.03, concurrentDuplicate: 0.05, visibilityRedelivery: 0.03 },
+          ...{ ddbThrottle: 0.03, concurrentDuplicate: 0.03, visibilityRedelivery: 0.03 },
+          ...{ sendThrottled: 0.05, sendEntryFailed: 0.03 },
         },
       }),
     });
