@@ -70,5 +70,13 @@ export default defineScenario({
       context: { idempotencyCommit: 'optimistic' },
       description: 'CapturePayment commits optimistically: one request per order',
     },
+    'effect-conditional': {
+      context: { idempotencyCommit: 'effect-conditional' },
+      description: "CapturePayment keeps no record: the payment's update carries the idempotency condition",
+    },
+    'group-commit': {
+      context: { groupCommit: 'true' },
+      description: "CapturePayment commits a customer's orders of one batch in shared transactions",
+    },
   },
 });
