@@ -93,9 +93,12 @@ export const renderHtmlReport = (report: VerifyReport): string => {
     a.logicalId,
     a.evaluated ? a.state : 'not evaluated',
     a.evaluated
-      ? a.transitions
-          .map((tr) => `${((tr.at - start) / 1000).toFixed(1)} s ${tr.from} → ${tr.to}`)
-          .join('; ') || '—'
+      ? [
+          ...a.transitions
+            .slice(0, 8)
+            .map((tr) => `${((tr.at - start) / 1000).toFixed(1)} s ${tr.from} → ${tr.to}`),
+          ...(a.transitions.length > 8 ? [`… ${a.transitions.length - 8} more (in the JSON report)`] : []),
+        ].join('; ') || '—'
       : a.reason,
   ]);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>reliable-events verify: ${verdict}</title>
