@@ -49,8 +49,9 @@ export const verifyDefaults = {
     sendThrottled: 0.02,
     sendEntryFailed: 0.01,
   },
-  // Short, so a redelivery returns in seconds (a visibility of 6 × 30 s becomes 6 × 2 s), not minutes.
-  functionTimeoutSeconds: 2,
+  // Short, so a redelivery returns in seconds (a visibility of 6 × 30 s becomes 6 × 5 s), not
+  // minutes; long enough that a batch of ten records of one group finishes on a busy 2-core machine.
+  functionTimeoutSeconds: 5,
   drainTimeoutSeconds: 600,
   alarmPeriodScale: 60,
 } as const satisfies VerifyOptions;
