@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { StackTemplate, TemplateResource } from './template.ts';
+
+// What the local deploy reads off a synthesized template before it creates anything: logical ids
+// behind intrinsics, resources by type, the consumers' timeouts per queue, and local queue names.
+
+// The logical id named by `{ Ref: id }` or `{ 'Fn::GetAtt': [id, attribute] }`, before resolving.
+export const logicalIdOf = (value: unknown): string | undefined => {
+  if (!value || typeof value !== 'object') return undefined;
+  const { Ref, 'Fn::GetAtt': getAtt } = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof Ref === 'string') return Ref;
+  if (Array.isArray(getAtt)) return String(getAtt[0]);
+  return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+};
+
+// Per queue, the longest timeout among the functions it feeds (Lambda's default: 3 s).
+export const queueConsumerTimeouts = (template: StackTemplate) => {
+  const resources = template.template.Resources ?? {};
+  const timeouts = new Map<string, number>();
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const queue = logicalIdOf(resource.Properties?.EventSourceArn);
+    const fn = resources[logicalIdOf(resource.Properties?.FunctionName) ?? ''];
+    if (!queue || resources[queue]?.Type !== 'AWS::SQS::Queue' || !fn) continue;
+    const timeout = Number(fn.Properties?.Timeout ?? 3);
+    timeouts.set(queue, Math.max(timeouts.get(queue) ?? 0, timeout));
+  }
+  return timeouts;
+};
+
+export const byType = (template: StackTemplate, type: string) =>
+  Object.entries(template.template.Resources ?? {}).filter(([, r]) => r.Type === type) as [
+    string,
+    TemplateResource & { Properties: Record<string, unknown> },
+  ][];
+
+// A name cut to `max` keeps a hash of the whole, so two long names that share a prefix stay apart.
+export const generatedName = (full: string, max: number) =>
+  full.length <= max
+    ? full
+    : `${full.slice(0, max - 9)}-${createHash('sha256').update(full).digest('hex').slice(0, 8)}`;
+
+// SQS queue names: at most 80 characters, ".fifo" included.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+export const withSuffix = (template: StackTemplate, suffix: string): StackTemplate => {
+  const resources = Object.fromEntries(
+    Object.entries(template.template.Resources ?? {}).map(([id, resource]) => {
+      const name = resource.Properties?.QueueName;
+      if (resource.Type !== 'AWS::SQS::Queue' || typeof name !== 'string') return [id, resource];
+      const fifo = name.endsWith('.fifo') ? '.fifo' : '';
+      const base = generatedName(
+        name.slice(0, name.length - fifo.length),
+        80 - fifo.length - suffix.length - 1,
+      );
+      return [
+        id,
+        { ...resource, Properties: { ...resource.Properties, QueueName: `${base}-${suffix}${fifo}` } },
+      ];
+    }),
+  );
+  return {
+    ...template,
+    stackName: `${template.stackName}-${suffix}`,
+    template: { ...template.template, Resources: resources },
+  };
+};
