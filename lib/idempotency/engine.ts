@@ -14,7 +14,7 @@ import { effectConditional } from './mode-effect-conditional.ts';
 import { exactlyOnce, exactlyOnceOptimistic } from './mode-exactly-once.ts';
 import { exactlyOnceStaged } from './mode-grouped.ts';
 import { resolveOptions } from './options.ts';
-import type { BeginOutcome, IdempotencyEngine, KeyedCall } from './session.ts';
+import type { BeginOutcome, IdempotencyEngine, KeyedCall, RunState } from './session.ts';
 import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
 
 // Partition keys are at most 2048 bytes.
@@ -79,68 +79,98 @@ export const createIdempotencyEngine = <Input, Result>(
     return { run: false as const, result: replayOf<Result>(existing), record: existing };
   };
 
-  return {
-    async begin(input, lambdaContext): Promise<BeginOutcome<Result>> {
-      if (opts.mode === 'at-least-once') {
+  const start = async (
+    input: Input,
+    lambdaContext: Context | undefined,
+    run: RunState | undefined,
+  ): Promise<BeginOutcome<Result> | { run: 'wait'; key: string }> => {
+    if (opts.mode === 'at-least-once') {
+      return atLeastOnce(
+        'at-least-once mode keeps no record to commit writes with; write directly.',
+        lambdaContext,
+      );
+    }
+    const rawKey: unknown = opts.key(input);
+    if (rawKey === undefined || rawKey === null || rawKey === '') {
+      if (opts.onMissingKey === 'run') {
         return atLeastOnce(
-          'at-least-once mode keeps no record to commit writes with; write directly.',
+          'This call has no idempotency key, so there is no record to commit writes with.',
           lambdaContext,
         );
       }
-      const rawKey: unknown = opts.key(input);
-      if (rawKey === undefined || rawKey === null || rawKey === '') {
-        if (opts.onMissingKey === 'run') {
-          return atLeastOnce(
-            'This call has no idempotency key, so there is no record to commit writes with.',
-            lambdaContext,
-          );
-        }
-        throw new IdempotencyKeyError(
-          `The \`key\` option returned ${JSON.stringify(rawKey)} for this input. Make it return a non-empty string ` +
-            "(e.g. the order id), or set `onMissingKey: 'run'` to run such inputs without idempotency.",
-        );
-      }
-      // Anything else would be stringified alike for every input ("[object Object]"), and every
-      // message after the first would be skipped as a duplicate.
-      if (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey))) {
-        throw new IdempotencyKeyError(
-          `The \`key\` option returned ${Array.isArray(rawKey) ? 'an array' : typeof rawKey === 'object' ? 'an object' : `a ${typeof rawKey}`} ` +
-            `(${String(JSON.stringify(rawKey) ?? rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
-        );
-      }
-      const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);
-      if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-        throw new IdempotencyKeyError(
-          `The idempotency key is longer than DynamoDB's ${MAX_KEY_BYTES}-byte key limit; use a shorter key.`,
-        );
-      }
-      if (effectDocuments) return effectConditional({ key, documents: effectDocuments, lambdaContext });
-      const fingerprint = opts.fingerprint ? fingerprintOf(opts.fingerprint(input)) : undefined;
-      const nowMs = now();
-
-      const cached = cache?.get(key);
-      if (cached && cached.expiresAt * 1000 > nowMs) return existingOutcome(cached, fingerprint);
-
-      const base: IdempotencyRecord = {
+      throw new IdempotencyKeyError(
+        `The \`key\` option returned ${JSON.stringify(rawKey)} for this input. Make it return a non-empty string ` +
+          "(e.g. the order id), or set `onMissingKey: 'run'` to run such inputs without idempotency.",
+      );
+    }
+    // Anything else would be stringified alike for every input ("[object Object]"), and every
+    // message after the first would be skipped as a duplicate.
+    if (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey))) {
+      throw new IdempotencyKeyError(
+        `The \`key\` option returned ${Array.isArray(rawKey) ? 'an array' : typeof rawKey === 'object' ? 'an object' : `a ${typeof rawKey}`} ` +
+          `(${String(JSON.stringify(rawKey) ?? rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
+      );
+    }
+    const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      throw new IdempotencyKeyError(
+        `The idempotency key is longer than DynamoDB's ${MAX_KEY_BYTES}-byte key limit; use a shorter key.`,
+      );
+    }
+    // A key this run staged is settled once it commits; one it committed, from its record.
+    if (run?.pending.has(key)) return { run: 'wait', key };
+    const fingerprint = opts.fingerprint ? fingerprintOf(opts.fingerprint(input)) : undefined;
+    const nowMs = now();
+    const known = run?.known.get(key) ?? cache?.get(key);
+    if (known && known.expiresAt * 1000 > nowMs) return existingOutcome(known, fingerprint);
+    const remember = (record: IdempotencyRecord) => {
+      cache?.set(record.key, record);
+      run?.known.set(record.key, record);
+    };
+    if (effectDocuments)
+      return effectConditional({
         key,
-        status: 'IN_PROGRESS',
-        owner: randomUUID(),
-        leaseExpiresAt: nowMs + leaseMs(lambdaContext),
-        expiresAt: Math.floor((nowMs + opts.expiresAfterMs) / 1000),
-        ...(fingerprint === undefined ? {} : { fingerprint }),
-      };
-      const call: KeyedCall<Result> = {
-        store,
-        key,
-        base,
-        nowMs,
+        documents: effectDocuments,
         lambdaContext,
-        existing: (record) => existingOutcome(record, fingerprint),
-        storeResult: opts.storeResult,
-        now,
-        cache,
-      };
-      return mode(call);
+        // The guard's item holds the key for as long as the item lives; in this run, as a record would.
+        remember: () =>
+          remember({
+            key,
+            status: 'COMPLETED',
+            owner: '',
+            leaseExpiresAt: 0,
+            expiresAt: Math.floor(nowMs / 1000) + 3600,
+          }),
+      });
+
+    const base: IdempotencyRecord = {
+      key,
+      status: 'IN_PROGRESS',
+      owner: randomUUID(),
+      leaseExpiresAt: nowMs + leaseMs(lambdaContext),
+      expiresAt: Math.floor((nowMs + opts.expiresAfterMs) / 1000),
+      ...(fingerprint === undefined ? {} : { fingerprint }),
+    };
+    const call: KeyedCall<Result> = {
+      store,
+      key,
+      base,
+      nowMs,
+      lambdaContext,
+      existing: (record) => existingOutcome(record, fingerprint),
+      storeResult: opts.storeResult,
+      now,
+      remember,
+    };
+    return mode(call);
+  };
+
+  return {
+    async begin(input, lambdaContext) {
+      const outcome = await start(input, lambdaContext, undefined);
+      if (outcome.run === 'wait') throw new Error('unreachable: no run state, nothing pending');
+      return outcome;
     },
+    beginInRun: start,
   };
 };

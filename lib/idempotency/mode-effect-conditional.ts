@@ -11,7 +11,13 @@ import { createTransactionCollector, type TransactionCollector } from './transac
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 const MAX_ACTIONS = 100;
 
-export type EffectCall = { key: string; documents: DynamoDBDocumentClient; lambdaContext?: Context };
+export type EffectCall = {
+  key: string;
+  documents: DynamoDBDocumentClient;
+  lambdaContext?: Context;
+  /** Called once the guard write committed: this run settles a repeat of the key without a request. */
+  remember?: () => void;
+};
 
 /** The call's writes with its one guard write carrying the idempotency condition for `key`. */
 export const stageEffects = (call: EffectCall, transaction: TransactionCollector): StagedCommit => {
@@ -50,7 +56,7 @@ export const stageEffects = (call: EffectCall, transaction: TransactionCollector
     },
     readBack: guard.item,
     landed: (item) => (guard.applied(item, key) ? 'this' : 'none'),
-    committed: () => {},
+    committed: () => call.remember?.(),
     // The collector counts the record's reason first; there is none here.
     poisoned: (reasons) => transaction.poisoned(cancellationOf([{ Code: 'None' }, ...reasons])),
   };

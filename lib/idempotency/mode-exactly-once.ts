@@ -4,6 +4,7 @@ import {
   IdempotencyResultTooLargeError,
 } from './errors.ts';
 import type { BeginOutcome, KeyedCall } from './session.ts';
+import { isRefusal, refused } from './staged-commit.ts';
 import { createTransactionCollector, type TransactWrite } from './transaction.ts';
 import type { CompleteExpectation, IdempotencyRecord, RecordStatus } from './types.ts';
 
@@ -62,9 +63,16 @@ const commit = async <Result>(
       ? { completed: true }
       : { completed: false, error, standing };
   }
-  if (outcome.completed) call.cache?.set(record.key, record);
+  if (outcome.completed) call.remember(record);
   return outcome;
 };
+
+/** What a failed commit fails with: a write registered as poison, a refusal (never retried), or the error. */
+const failureOf = (
+  call: KeyedCall<unknown>,
+  transaction: { poisoned(error: unknown): unknown },
+  error: unknown,
+) => transaction.poisoned(error) ?? (isRefusal(error) ? refused(call.key, error) : error);
 
 /**
  * Exactly-once with a lease: claim the key (IN_PROGRESS, ours until the lease lapses), run, then
@@ -97,7 +105,7 @@ export const exactlyOnce = async <Result>(call: KeyedCall<Result>): Promise<Begi
         // Unreadable, it is left to its lease.
         if (isOurs(call, outcome.standing, 'IN_PROGRESS'))
           await store.release(key, base.owner).catch(() => false);
-        throw context.transaction.poisoned(outcome.error) ?? outcome.error;
+        throw failureOf(call, context.transaction, outcome.error);
       },
       async fail() {
         // Conditional on our owner token: a record another invocation took over stays untouched.
@@ -128,7 +136,7 @@ export const exactlyOnceOptimistic = async <Result>(
       async succeed(result) {
         const outcome = await commit(call, result, 'absent', context.transaction.writes);
         if (outcome.completed) return result;
-        if ('error' in outcome) throw context.transaction.poisoned(outcome.error) ?? outcome.error;
+        if ('error' in outcome) throw failureOf(call, context.transaction, outcome.error);
         // Another call got there first; our writes were rolled back with the failed transaction.
         if (!outcome.existing) throw new IdempotencyLeaseLostError(call.key, undefined);
         const stored = call.existing(outcome.existing).result;

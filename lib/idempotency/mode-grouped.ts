@@ -45,9 +45,12 @@ export const exactlyOnceStaged = async <Result>(call: KeyedCall<Result>): Promis
         const existing = transactional.toRecord(item);
         if (!existing) return 'none';
         if (existing.owner === base.owner) return 'this';
-        return existing.status === 'COMPLETED' ? 'other' : 'none';
+        // Another call's live completion. An expired one (TTL can leave it readable for days) holds
+        // nothing: this delivery must run again, not be taken for a duplicate.
+        const live = existing.expiresAt * 1000 > call.now();
+        return existing.status === 'COMPLETED' && live ? 'other' : 'none';
       },
-      committed: () => call.cache?.set(key, record),
+      committed: () => call.remember(record),
       poisoned: (reasons) => context.transaction.poisoned(cancellationOf(reasons)),
     };
   };

@@ -25,8 +25,27 @@ export type BeginOutcome<Result> =
   | { run: true; session: IdempotencySession<Result> }
   | { run: false; result: Result; record: IdempotencyRecord };
 
+/**
+ * What one invocation knows beyond the store (sqsBatch): the records it committed, and the keys a
+ * group has staged but not yet committed (group commit). A key it committed is settled from its
+ * record as the store's would settle it (fingerprint included), without a request.
+ */
+export type RunState = {
+  known: Map<string, IdempotencyRecord>;
+  pending: ReadonlySet<string>;
+};
+
 export type IdempotencyEngine<Input, Result> = {
   begin(input: Input, lambdaContext?: Context): Promise<BeginOutcome<Result>>;
+  /**
+   * `begin` inside a batch run: `{ run: 'wait' }` when the key is staged and not yet committed
+   * (commit what is pending, then begin again).
+   */
+  beginInRun?(
+    input: Input,
+    lambdaContext: Context | undefined,
+    run: RunState,
+  ): Promise<BeginOutcome<Result> | { run: 'wait'; key: string }>;
 };
 
 /** What the engine hands a mode once the key is known: the record to write and how to settle a conflict. */
@@ -42,6 +61,6 @@ export type KeyedCall<Result> = {
   /** Keep the result in the record, for replay to duplicates. */
   storeResult: boolean;
   now: () => number;
-  /** The local cache of completed records, when `localCacheSize` > 0. */
-  cache: { set(key: string, record: IdempotencyRecord): unknown } | undefined;
+  /** Keeps a record this call committed: in the local cache (`localCacheSize` > 0) and the batch run's. */
+  remember(record: IdempotencyRecord): void;
 };

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { IdempotencyWriteCancelledError } from './errors.ts';
+import { IdempotencyTransactionError, IdempotencyWriteCancelledError } from './errors.ts';
 
 export type Item = Record<string, unknown>;
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -50,12 +50,37 @@ export type Sent =
   | { kind: 'cancelled'; reasons: readonly CancellationReason[] }
   /** Refused before running (ValidationException: two actions on one item, a size limit…): nothing written. */
   | { kind: 'invalid'; error: unknown }
+  /** Cancelled without one reason per action: nothing written, nobody to blame. */
+  | { kind: 'unattributed'; error: unknown }
   /** Anything else, after the SDK's own retries: the writes may or may not have landed. */
   | { kind: 'ambiguous'; error: unknown };
 
 export type Verdict = { kind: 'ok' } | { kind: 'duplicate' } | { kind: 'error'; error: unknown };
 
-const itemOf = (raw: CancellationReason['Item']): Item | undefined => (raw ? unmarshall(raw) : undefined);
+const itemOf = (raw: CancellationReason['Item']): Item | undefined => {
+  if (!raw) return undefined;
+  try {
+    return unmarshall(raw);
+  } catch {
+    // A number beyond JavaScript's safe integers (a 128-bit position): kept as its decimal string.
+    return unmarshall(raw, { wrapNumbers: true });
+  }
+};
+
+/** DynamoDB refused the request itself (ValidationException): the same writes can never pass. */
+export const isRefusal = (error: unknown): boolean =>
+  (error as { name?: string })?.name === 'ValidationException';
+
+/**
+ * The error a refused commit fails with: an `IdempotencyTransactionError` (never retried: the same
+ * writes are refused every time — two actions on one item, an item over 400 KB, a transaction over
+ * 4 MB, an invalid expression), carrying DynamoDB's own message.
+ */
+export const refused = (key: string, error: unknown): IdempotencyTransactionError =>
+  new IdempotencyTransactionError(
+    `DynamoDB refused the writes of key "${key}": ${(error as Error)?.message ?? String(error)}`,
+    { cause: error },
+  );
 
 /** A call alone with one plain write needs no transaction: one request, one write unit (1 KB). */
 const alone = (staged: readonly StagedCommit[]) => {
@@ -101,9 +126,9 @@ export const sendStaged = async (staged: readonly StagedCommit[]): Promise<Sent>
       const reasons = error.CancellationReasons ?? [];
       // Without one reason per action nobody can be blamed: the caller commits the calls one by one.
       const actions = staged.reduce((sum, s) => sum + s.actions.length, 0);
-      return reasons.length === actions ? { kind: 'cancelled', reasons } : { kind: 'invalid', error };
+      return reasons.length === actions ? { kind: 'cancelled', reasons } : { kind: 'unattributed', error };
     }
-    if ((error as { name?: string }).name === 'ValidationException') return { kind: 'invalid', error };
+    if (isRefusal(error)) return { kind: 'invalid', error };
     return { kind: 'ambiguous', error };
   }
 };
@@ -141,7 +166,8 @@ export const commitAlone = async (staged: StagedCommit): Promise<'committed' | '
     staged.committed();
     return 'committed';
   }
-  if (sent.kind === 'invalid') throw sent.error;
+  if (sent.kind === 'invalid') throw refused(staged.key, sent.error);
+  if (sent.kind === 'unattributed') throw sent.error;
   if (sent.kind === 'cancelled') {
     const verdict = verdictOf(staged, sent.reasons);
     if (verdict.kind === 'duplicate') return 'duplicate';
@@ -168,3 +194,103 @@ export const cancellationOf = (reasons: readonly CancellationReason[]) => ({
   name: 'TransactionCanceledException',
   CancellationReasons: reasons,
 });
+
+/** What became of one call in a chunk; `undefined`: not tried, because a call before it failed. */
+export type ChunkResult =
+  | { kind: 'committed' }
+  | { kind: 'duplicate' }
+  | { kind: 'error'; error: unknown }
+  | undefined;
+
+/**
+ * Commits the staged writes of consecutive calls of one group in as few transactions as it takes,
+ * and says what became of each, in order. A cancelled transaction writes nothing; its reasons, one
+ * per action, name the calls: a failed guard is a duplicate (taken out), another failure is that
+ * call's error — the calls before it are sent again without it, the calls after it are not tried
+ * (the caller decides whether they go on). A refused request is retried call by call, so the one
+ * DynamoDB refuses is named. An ambiguous outcome is settled by reading each guarded item back:
+ * the transaction is atomic, so the first call found not landed means none after it landed either.
+ */
+export const commitChunk = async (staged: readonly StagedCommit[]): Promise<ChunkResult[]> => {
+  const results: ChunkResult[] = staged.map(() => undefined);
+  let pending = staged.map((_, index) => index);
+  const stop = (index: number, error: unknown) => {
+    results[index] = { kind: 'error', error };
+    pending = [];
+  };
+  // Each round commits everything left, or takes at least one call out: at most n + 1 rounds.
+  for (let round = 0; pending.length > 0 && round <= staged.length; round++) {
+    const calls = pending.map((index) => staged[index] as StagedCommit);
+    const sent = await sendStaged(calls);
+    if (sent.kind === 'committed') {
+      for (const index of pending) {
+        staged[index]?.committed();
+        results[index] = { kind: 'committed' };
+      }
+      pending = [];
+    } else if (pending.length === 1) {
+      const [index] = pending as [number];
+      const call = staged[index] as StagedCommit;
+      if (sent.kind === 'invalid') stop(index, refused(call.key, sent.error));
+      else if (sent.kind === 'unattributed') stop(index, sent.error);
+      else if (sent.kind === 'cancelled') {
+        const verdict = verdictOf(call, sent.reasons);
+        if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
+        else if (verdict.kind === 'error') stop(index, verdict.error);
+        else
+          stop(
+            index,
+            new IdempotencyWriteCancelledError(call.key, 'Cancelled', 'no reason given for any action'),
+          );
+        pending = [];
+      } else {
+        const landed = await readBack(call).catch(() => 'none' as const);
+        if (landed === 'this') {
+          call.committed();
+          results[index] = { kind: 'committed' };
+        } else if (landed === 'other') results[index] = { kind: 'duplicate' };
+        else stop(index, sent.error);
+        pending = [];
+      }
+    } else if (sent.kind === 'invalid' || sent.kind === 'unattributed') {
+      // DynamoDB does not say which call it refused: one transaction per call, in order.
+      const left = pending;
+      pending = [];
+      for (const index of left) {
+        const [alone] = await commitChunk([staged[index] as StagedCommit]);
+        results[index] = alone;
+        if (alone?.kind === 'error') break;
+      }
+    } else if (sent.kind === 'ambiguous') {
+      const left = pending;
+      pending = [];
+      for (const index of left) {
+        const call = staged[index] as StagedCommit;
+        const landed = await readBack(call).catch(() => 'none' as const);
+        if (landed === 'none') {
+          stop(index, sent.error);
+          break;
+        }
+        if (landed === 'this') call.committed();
+        results[index] = { kind: landed === 'this' ? 'committed' : 'duplicate' };
+      }
+    } else {
+      const next: number[] = [];
+      let offset = 0;
+      for (const index of pending) {
+        const call = staged[index] as StagedCommit;
+        const reasons = sent.reasons.slice(offset, offset + call.actions.length);
+        offset += call.actions.length;
+        const verdict = verdictOf(call, reasons);
+        if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
+        else if (verdict.kind === 'ok') next.push(index);
+        else {
+          results[index] = { kind: 'error', error: verdict.error };
+          break;
+        }
+      }
+      pending = next;
+    }
+  }
+  return results;
+};

@@ -1,6 +1,7 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { guardOf } from './effect-writes.ts';
 import { IdempotencyTransactionError, WriteConditionFailedError } from './errors.ts';
+import { actionSize, sizeOf } from './item-size.ts';
 
 type Item = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Input<K extends keyof Item> = Omit<NonNullable<Item[K]>, 'ReturnValuesOnConditionCheckFailure'>;
@@ -48,6 +49,49 @@ export type TransactionCollector = {
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 export const MAX_TRANSACTION_WRITES = 99;
 
+// A transaction's items total at most 4 MB; one item is at most 400 KB.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+const stableKey = (key: Record<string, unknown>) =>
+  Object.keys(key)
+    .sort()
+    .map(
+      (name) =>
+        `${name}=${typeof key[name] === 'string' ? key[name] : sizeOf(key[name]) + String(key[name])}`,
+    )
+    .join('\u0000');
+
+/**
+ * Two writes of one call on one item: DynamoDB refuses two actions on one item in a transaction.
+ * A put's key is known once another write of the same table named its key attributes.
+ */
+const sameItem = (writes: readonly TransactWrite[]): boolean => {
+  const keyNames = new Map<string, string[]>();
+  const inputs = writes.map(
+    (write) =>
+      Object.values(write)[0] as {
+        TableName?: string;
+        Key?: Record<string, unknown>;
+        Item?: Record<string, unknown>;
+      },
+  );
+  for (const { TableName, Key } of inputs) if (Key) keyNames.set(String(TableName), Object.keys(Key));
+  const seen = new Set<string>();
+  for (const { TableName, Key, Item } of inputs) {
+    const names = keyNames.get(String(TableName));
+    const key =
+      Key ?? (names && Item ? Object.fromEntries(names.map((name) => [name, Item[name]])) : undefined);
+    if (!key) continue;
+    const id = `${TableName}\u0001${stableKey(key)}`;
+    if (seen.has(id)) return true;
+    seen.add(id);
+  }
+  return false;
+};
+
 /**
  * Creates a collector; with `disabledReason` every registration throws with it. Writes made by
  * `putIfAbsent`/`updateOncePerKey` carry their condition only in effect-conditional mode
@@ -60,6 +104,7 @@ export const createTransactionCollector = (
 ): TransactionCollector => {
   const writes: TransactWrite[] = [];
   const poison = new Set<TransactWrite>();
+  let bytes = 0;
   const add = (write: TransactWrite, options?: WriteOptions) => {
     if (disabledReason) throw new IdempotencyTransactionError(disabledReason);
     if (!guards && guardOf(write)) {
@@ -74,6 +119,26 @@ export const createTransactionCollector = (
           'split the work or write the rest outside the transaction.',
       );
     }
+    // Refused here, whatever the mode, so it is dead-lettered at once instead of retried until
+    // the redrive: DynamoDB would refuse the same input every time.
+    const itemBytes = 'Put' in write ? sizeOf(write.Put.Item) : 0;
+    if (itemBytes > MAX_ITEM_BYTES) {
+      throw new IdempotencyTransactionError(
+        `A put's item is ${itemBytes} bytes; DynamoDB's limit is ${MAX_ITEM_BYTES} (400 KB). Store the large part elsewhere (S3) and keep a reference.`,
+      );
+    }
+    const total = bytes + actionSize(write as Record<string, unknown>);
+    if (total > MAX_TRANSACTION_BYTES) {
+      throw new IdempotencyTransactionError(
+        `The registered writes total about ${total} bytes; a DynamoDB transaction holds at most 4 MB. Split the work or write the rest outside the transaction.`,
+      );
+    }
+    if (sameItem([...writes, write])) {
+      throw new IdempotencyTransactionError(
+        'Two registered writes touch one item; DynamoDB refuses two actions on one item in a transaction. Merge them into one write.',
+      );
+    }
+    bytes = total;
     writes.push(write);
     if (options?.onConditionFailure === 'dead-letter') poison.add(write);
   };

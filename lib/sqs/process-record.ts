@@ -1,9 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { NonRetryableError } from '../errors.ts';
+import type { IdempotencySession } from '../idempotency/session.ts';
+import type { CommitResult, GroupRun } from './commit-strategy.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
 import { envelopeOf, loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
-import type { CountedOutcome, RecordOutcome } from './outcome.ts';
+import { type CountedOutcome, isRetried, type RecordOutcome } from './outcome.ts';
 import type { SequenceTicket } from './sequence-guard.ts';
 
 /** Everything one invocation's records share: the resolved options and the invocation. */
@@ -13,12 +15,17 @@ export type BatchEnv<Body> = ResolvedSqsBatch<Body> & {
   now: () => number;
 };
 
+/** A record's outcome, known now or once its group's pending writes commit (group commit). */
+export type Processed = { outcome: CountedOutcome } | { later: Promise<CountedOutcome> };
+
 // Whether the same input can ever pass: the library's own such errors (a bad key, a result it cannot
 // store, too many writes, a payload mismatch, a write condition marked as poison) extend NonRetryableError too.
 export const isNonRetryable = (error: unknown) => error instanceof NonRetryableError;
 
+const skipped: RecordOutcome = { kind: 'not-run', reason: 'group-failed' };
+
 /** Poison: to the dead-letter queue when one is configured, else reported failed for the redrive policy. */
-export const deadLetter = async <Body>(
+const deadLetter = async <Body>(
   env: BatchEnv<Body>,
   prepared: PreparedRecord<Body>,
   error: unknown,
@@ -44,55 +51,50 @@ export const deadLetter = async <Body>(
   return { kind: 'dead-lettered', error };
 };
 
-/** Idempotency, then the handler, then the commit: what became of a record the sequence guard let through. */
-const runHandler = async <Body>(
+/**
+ * Dead-letters a record in its group's order: acknowledging it is final, so everything before it
+ * is committed first, and a group that already failed keeps it for the redelivery instead.
+ */
+const deadLetterInOrder = async <Body>(
   env: BatchEnv<Body>,
+  group: GroupRun,
   prepared: PreparedRecord<Body>,
-  message: SqsMessage<Body>,
-  ticket: SequenceTicket | undefined,
+  error: unknown,
 ): Promise<RecordOutcome> => {
-  let begun: Awaited<ReturnType<typeof env.engine.begin>>;
-  try {
-    begun = await env.engine.begin(message, env.lambdaContext);
-  } catch (error) {
-    if (isNonRetryable(error)) return deadLetter(env, prepared, error);
-    env.log.failed(loggedMessage(prepared, env.queue), error, true);
-    return { kind: 'failed', error };
-  }
-  if (!begun.run) {
-    // At-most-once: the call failed before and its dead-letter send did not go through (else SQS
-    // would not deliver it again). Dead-letter it now: never acknowledged as a duplicate and lost.
-    const { failure } = begun.record;
-    if (failure && env.mode === 'at-most-once' && env.deadLetterQueueUrl)
-      return deadLetter(env, prepared, Object.assign(new Error(failure.message), { name: failure.name }));
-    env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
-    return { kind: 'duplicate', reason: 'idempotency' };
-  }
+  await group.settle();
+  if (group.failed) return skipped;
+  return deadLetter(env, prepared, error);
+};
 
-  const { session } = begun;
-  // In exactly-once mode the watermark moves in the same transaction as the effects.
-  if (ticket && env.mode === 'exactly-once') env.guard?.join(ticket, session.context.transaction);
-
-  const started = env.now();
-  try {
-    const result = await env.handler(message, {
-      lambdaContext: env.lambdaContext,
-      transaction: session.context.transaction,
-    });
-    await session.succeed(result);
-  } catch (error) {
-    await session.fail(error);
-    if (isNonRetryable(error)) return deadLetter(env, prepared, error);
-    if (env.mode === 'at-most-once') {
-      if (env.deadLetterQueueUrl) return deadLetter(env, prepared, error);
-      env.log.failed(loggedMessage(prepared, env.queue), error, false);
-      return { kind: 'dropped', error };
-    }
-    env.log.failed(loggedMessage(prepared, env.queue), error, true);
-    return { kind: 'failed', error };
+/** A record that failed: dead-lettered when it can never pass, dropped (at-most-once), or retried. */
+const failure = async <Body>(
+  env: BatchEnv<Body>,
+  group: GroupRun,
+  prepared: PreparedRecord<Body>,
+  error: unknown,
+  ranHandler = false,
+): Promise<RecordOutcome> => {
+  if (isNonRetryable(error)) return deadLetterInOrder(env, group, prepared, error);
+  if (ranHandler && env.mode === 'at-most-once') {
+    if (env.deadLetterQueueUrl) return deadLetterInOrder(env, group, prepared, error);
+    env.log.failed(loggedMessage(prepared, env.queue), error, false);
+    return { kind: 'dropped', error };
   }
-  if (session.replayed) {
-    // The optimistic commit found the key completed by another delivery: nothing of this run landed.
+  env.log.failed(loggedMessage(prepared, env.queue), error, true);
+  return { kind: 'failed', error };
+};
+
+/** What a commit's result means for the record: the same rules whether it committed now or with its group. */
+export const outcomeOfCommit = <Body>(
+  env: BatchEnv<Body>,
+  group: GroupRun,
+  prepared: PreparedRecord<Body>,
+  result: CommitResult,
+  started: number,
+): Promise<RecordOutcome> | RecordOutcome => {
+  if (result.kind === 'error') return failure(env, group, prepared, result.error);
+  if (result.kind === 'skipped') return skipped;
+  if (result.kind === 'duplicate') {
     env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }
@@ -100,10 +102,94 @@ const runHandler = async <Body>(
   return { kind: 'processed', durationMs: finishedAt - started, finishedAt };
 };
 
+// A record begins at most three times: once, after its key's pending commit, after an item conflict.
+const MAX_PASSES = 3;
+
+/**
+ * The one pipeline of a record: key → fingerprint → claim (the engine) → handler → commit (the
+ * group's strategy: now, or staged with the group's pending writes) → outcome. Every mode and
+ * `groupCommit` go through it; only when the commit happens differs.
+ */
+const runHandler = async <Body>(
+  env: BatchEnv<Body>,
+  group: GroupRun,
+  prepared: PreparedRecord<Body>,
+  message: SqsMessage<Body>,
+  ticket: SequenceTicket | undefined,
+): Promise<Processed> => {
+  for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    let begun: Awaited<ReturnType<NonNullable<typeof env.engine.beginInRun>>>;
+    try {
+      begun = env.engine.beginInRun
+        ? await env.engine.beginInRun(message, env.lambdaContext, group.run)
+        : await env.engine.begin(message, env.lambdaContext);
+    } catch (error) {
+      return { outcome: await failure(env, group, prepared, error) };
+    }
+    if (begun.run === 'wait') {
+      // The same key is staged earlier in this group: settle it, then this record is decided by it.
+      await group.settle();
+      if (group.failed) return { outcome: skipped };
+      continue;
+    }
+    if (!begun.run) {
+      // At-most-once: the call failed before and its dead-letter send did not go through (else SQS
+      // would not deliver it again). Dead-letter it now: never acknowledged as a duplicate and lost.
+      const { failure: failed } = begun.record;
+      if (failed && env.mode === 'at-most-once' && env.deadLetterQueueUrl) {
+        const error = Object.assign(new Error(failed.message), { name: failed.name });
+        return { outcome: await deadLetterInOrder(env, group, prepared, error) };
+      }
+      return { outcome: await outcomeOfCommit(env, group, prepared, { kind: 'duplicate' }, env.now()) };
+    }
+
+    const session: IdempotencySession<unknown> = begun.session;
+    // In exactly-once mode the watermark moves in the same transaction as the effects.
+    if (ticket && env.mode === 'exactly-once') env.guard?.join(ticket, session.context.transaction);
+    const started = env.now();
+    let result: unknown;
+    try {
+      result = await env.handler(message, {
+        lambdaContext: env.lambdaContext,
+        transaction: session.context.transaction,
+      });
+    } catch (error) {
+      await session.fail(error);
+      return { outcome: await failure(env, group, prepared, error, true) };
+    }
+    const commit = await group.commit(session, result, (settled) =>
+      outcomeOfCommit(env, group, prepared, settled, started),
+    );
+    if (commit.kind === 'rerun') {
+      // Its writes touch an item the group has pending: committed now, the handler runs again on it.
+      if (group.failed) return { outcome: skipped };
+      continue;
+    }
+    if (commit.kind === 'staged') return { later: commit.outcome };
+    return { outcome: await outcomeOfCommit(env, group, prepared, commit.result, started) };
+  }
+  return { outcome: await failure(env, group, prepared, new Error('The record could not be staged.')) };
+};
+
+/** Settles the sequence ticket of a record once its outcome is known. */
+const settleTicket = async <Body>(
+  env: BatchEnv<Body>,
+  ticket: SequenceTicket,
+  outcome: RecordOutcome,
+  poison: boolean,
+): Promise<CountedOutcome> => {
+  await env.guard?.settle(ticket, outcome);
+  // Numbers found lost before this record are counted once: with it processed, or with it dead-lettered for them.
+  return ticket.lost && (outcome.kind === 'processed' || outcome.kind === 'dead-lettered' || poison)
+    ? { ...outcome, lost: ticket.lost }
+    : outcome;
+};
+
 const processGuarded = async <Body>(
   env: BatchEnv<Body>,
+  group: GroupRun,
   prepared: PreparedRecord<Body>,
-): Promise<CountedOutcome> => {
+): Promise<Processed> => {
   const { message } = prepared;
   const poison = prepared.parseError !== undefined || !message;
   // A record whose body does not parse still used its number when the key and number come from
@@ -112,36 +198,38 @@ const processGuarded = async <Body>(
   const subject = message ?? (envelopeOf(prepared.record) as SqsMessage<Body>);
   if (!env.guard || (poison && !env.guard.readable(subject)))
     return poison
-      ? deadLetter(env, prepared, prepared.parseError)
-      : runHandler(env, prepared, subject, undefined);
+      ? { outcome: await deadLetterInOrder(env, group, prepared, prepared.parseError) }
+      : runHandler(env, group, prepared, subject, undefined);
 
   const checked = await env.guard.check(subject, loggedMessage(prepared, env.queue));
-  if ('outcome' in checked) return checked.outcome;
-  const { ticket } = checked;
-  const outcome = poison
-    ? await deadLetter(env, prepared, prepared.parseError)
-    : 'poison' in checked
-      ? await deadLetter(env, prepared, checked.poison)
-      : await runHandler(env, prepared, subject, ticket);
-  if (!ticket) return outcome;
-  await env.guard.settle(ticket, outcome);
-  // Numbers found lost before this record are counted once: with it processed, or with it dead-lettered for them.
-  return ticket.lost &&
-    (outcome.kind === 'processed' || outcome.kind === 'dead-lettered' || 'poison' in checked)
-    ? { ...outcome, lost: ticket.lost }
-    : outcome;
+  if ('outcome' in checked) return { outcome: checked.outcome };
+  const ticket = checked.ticket as SequenceTicket;
+  if (poison || 'poison' in checked) {
+    const error = poison ? prepared.parseError : (checked as { poison: unknown }).poison;
+    const outcome = await deadLetterInOrder(env, group, prepared, error);
+    return {
+      outcome: checked.ticket ? await settleTicket(env, ticket, outcome, 'poison' in checked) : outcome,
+    };
+  }
+  const processed = await runHandler(env, group, prepared, subject, ticket);
+  if ('outcome' in processed) return { outcome: await settleTicket(env, ticket, processed.outcome, false) };
+  return { later: processed.later.then((outcome) => settleTicket(env, ticket, outcome, false)) };
 };
 
 /** Runs one record through the sequence guard, idempotency and the handler, and says what became of it. */
 export const processRecord = async <Body>(
   env: BatchEnv<Body>,
+  group: GroupRun,
   prepared: PreparedRecord<Body>,
-): Promise<CountedOutcome> => {
+): Promise<Processed> => {
   try {
-    return await processGuarded(env, prepared);
+    const processed = await processGuarded(env, group, prepared);
+    if ('outcome' in processed && isRetried(processed.outcome)) group.fail();
+    return processed;
   } catch (error) {
     // An unexpected fault (the sequence store unreachable, say) fails this record, not the batch.
     env.log.failed(loggedMessage(prepared, env.queue), error, true);
-    return { kind: 'failed', error };
+    group.fail();
+    return { outcome: { kind: 'failed', error } };
   }
 };

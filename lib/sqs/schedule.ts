@@ -1,10 +1,10 @@
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
-import { type GroupControl, runGroupCommitted } from './group-commit.ts';
+import type { IdempotencyRecord } from '../idempotency/record.ts';
+import { commitNow, groupCommit } from './commit-strategy.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
-import type { CountedOutcome, RecordOutcome } from './outcome.ts';
-import { isRetried } from './outcome.ts';
-import { type BatchEnv, processRecord } from './process-record.ts';
+import { type CountedOutcome, isRetried } from './outcome.ts';
+import { type BatchEnv, type Processed, processRecord } from './process-record.ts';
 import type { SequenceGuardOptions } from './sequence-guard.ts';
 
 /** FIFO when asked, or (`'auto'`) when the source ARN ends in `.fifo` or records carry a message group. */
@@ -44,69 +44,6 @@ const groupsOf = <Body>(
   return list;
 };
 
-export type ScheduleOptions<Item, Outcome extends RecordOutcome> = {
-  /** Items of one group run one at a time, in order; groups run concurrently. */
-  groups: Item[][];
-  concurrency: number;
-  onFailure: 'skip-group' | 'stop-batch';
-  run: (item: Item) => Promise<Outcome>;
-  /** Asked before each item starts: a reason not to start it (the time guard), or undefined. */
-  mustNotStart: () => 'time-guard' | undefined;
-  /** Runs a whole group instead of `run` item by item (group commit), under the same stops. */
-  runGroup?: (group: Item[], control: GroupControl) => Promise<Map<Item, Outcome | RecordOutcome>>;
-};
-
-/**
- * Runs groups concurrently (at most `concurrency` at a time) and the items of each group in
- * order. Once an item is reported for retry, the rest of its group (`skip-group`) or every
- * item not yet started (`stop-batch`) is reported too without running: a later message of a
- * group must never be acknowledged while an earlier one goes back to the queue.
- */
-const runGroups = async <Item, Outcome extends RecordOutcome>(
-  options: ScheduleOptions<Item, Outcome>,
-): Promise<Map<Item, Outcome | RecordOutcome>> => {
-  const outcomes = new Map<Item, Outcome | RecordOutcome>();
-  let stopped = false;
-  let nextGroup = 0;
-
-  const runGroup = async (group: Item[]) => {
-    if (options.runGroup) {
-      const control: GroupControl = {
-        mustNotStart: () => (stopped ? 'batch-stopped' : options.mustNotStart()),
-        retried: () => {
-          if (options.onFailure === 'stop-batch') stopped = true;
-        },
-      };
-      for (const [item, outcome] of await options.runGroup(group, control)) outcomes.set(item, outcome);
-      return;
-    }
-    let groupFailed = false;
-    for (const item of group) {
-      const reason = stopped ? 'batch-stopped' : groupFailed ? 'group-failed' : options.mustNotStart();
-      if (reason) {
-        outcomes.set(item, { kind: 'not-run', reason });
-        groupFailed = true;
-        continue;
-      }
-      const outcome = await options.run(item);
-      outcomes.set(item, outcome);
-      if (isRetried(outcome)) {
-        groupFailed = true;
-        if (options.onFailure === 'stop-batch') stopped = true;
-      }
-    }
-  };
-
-  const worker = async () => {
-    while (nextGroup < options.groups.length) {
-      const group = options.groups[nextGroup++];
-      if (group) await runGroup(group);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.groups.length) }, worker));
-  return outcomes;
-};
-
 /** When less than this remains, no record starts: at most half of the time the invocation began with. */
 const timeGuard = (env: BatchEnv<unknown>) => {
   const remaining = env.lambdaContext?.getRemainingTimeInMillis?.bind(env.lambdaContext);
@@ -117,25 +54,69 @@ const timeGuard = (env: BatchEnv<unknown>) => {
 };
 
 /**
- * Runs a parsed batch: its ordered groups (FIFO message groups, or sequence keys) concurrently,
- * each record through `processRecord`, none started once the time guard trips.
+ * Runs a parsed batch: its ordered groups (FIFO message groups, or sequence keys) concurrently (at
+ * most `concurrency` at a time), the records of each group in order, each through the one record
+ * pipeline (`processRecord`) with the group's commit strategy (now, or group commit). Once a record
+ * is reported for retry, the rest of its group (`skip-group`) or every record not yet started
+ * (`stop-batch`) is reported too without running: a later message of a group must never be
+ * acknowledged while an earlier one goes back to the queue. None starts once the time guard trips.
  */
-export const runBatch = <Body>(
+export const runBatch = async <Body>(
   env: BatchEnv<Body>,
   prepared: readonly PreparedRecord<Body>[],
-): Promise<Map<PreparedRecord<Body>, CountedOutcome>> =>
-  runGroups({
-    groups: groupsOf(
-      prepared,
-      isFifoBatch(
-        prepared.map((item) => item.record),
-        env.ordering,
-      ),
-      env.sequence,
+): Promise<Map<PreparedRecord<Body>, CountedOutcome>> => {
+  const groups = groupsOf(
+    prepared,
+    isFifoBatch(
+      prepared.map((item) => item.record),
+      env.ordering,
     ),
-    concurrency: env.concurrency,
-    onFailure: env.onFailure,
-    run: (item) => processRecord(env, item),
-    ...(env.groupCommit && { runGroup: (group, control) => runGroupCommitted(env, group, control) }),
-    mustNotStart: timeGuard(env as BatchEnv<unknown>),
-  });
+    env.sequence,
+  );
+  const outcomes = new Map<PreparedRecord<Body>, CountedOutcome>();
+  const mustNotStart = timeGuard(env as BatchEnv<unknown>);
+  const known = new Map<string, IdempotencyRecord>();
+  const strategy = env.groupCommit ? groupCommit : commitNow;
+  let stopped = false;
+  const onRetried = () => {
+    if (env.onFailure === 'stop-batch') stopped = true;
+  };
+
+  const runGroup = async (items: readonly PreparedRecord<Body>[]) => {
+    const group = strategy({ known, onRetried });
+    const processed: Processed[] = [];
+    let halted = false;
+    for (const item of items) {
+      const reason = stopped ? 'batch-stopped' : group.failed || halted ? 'group-failed' : mustNotStart();
+      if (reason) {
+        processed.push({ outcome: { kind: 'not-run', reason } });
+        halted = true;
+        continue;
+      }
+      processed.push(await processRecord(env, group, item));
+    }
+    // The records that ran are committed before the batch returns, the time guard's included.
+    await group.settle();
+    let retried = false;
+    for (const [index, item] of items.entries()) {
+      const entry = processed[index] as Processed;
+      const outcome = 'outcome' in entry ? entry.outcome : await entry.later;
+      // Never acknowledge a later record of a group whose earlier one goes back.
+      outcomes.set(
+        item,
+        retried && !isRetried(outcome) ? { kind: 'not-run', reason: 'group-failed' } : outcome,
+      );
+      retried ||= isRetried(outcome);
+    }
+  };
+
+  let nextGroup = 0;
+  const worker = async () => {
+    while (nextGroup < groups.length) {
+      const group = groups[nextGroup++];
+      if (group) await runGroup(group);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(env.concurrency, groups.length) }, worker));
+  return outcomes;
+};

@@ -1,0 +1,225 @@
+import { IdempotencyTransactionError } from '../idempotency/errors.ts';
+import { actionSize } from '../idempotency/item-size.ts';
+import type { IdempotencyRecord } from '../idempotency/record.ts';
+import type { IdempotencySession, RunState } from '../idempotency/session.ts';
+import { commitChunk, type StagedCommit, type TransactItem } from '../idempotency/staged-commit.ts';
+import { isRetried, type RecordOutcome } from './outcome.ts';
+
+// One TransactWriteItems holds at most 100 actions and 4 MB, and no two actions on one item.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+const MAX_ACTIONS = 100;
+const MAX_BYTES = 4 * 1024 * 1024;
+
+/** What became of a record's commit. `skipped`: not committed, because a record before it failed. */
+export type CommitResult =
+  | { kind: 'committed' }
+  | { kind: 'duplicate' }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'skipped' };
+
+export type Commit =
+  /** Committed (or refused) now. */
+  | { kind: 'done'; result: CommitResult }
+  /** Staged with the group's pending writes: the outcome comes when they commit. */
+  | { kind: 'staged'; outcome: Promise<RecordOutcome> }
+  /** Its writes touch an item the group had pending; that is committed now: run the handler again. */
+  | { kind: 'rerun' };
+
+/** Turns a commit's result into the record's outcome (dead-lettering it if it must be). */
+export type Finish = (result: CommitResult) => Promise<RecordOutcome> | RecordOutcome;
+
+/**
+ * One FIFO message group (or one record of a standard queue) of one invocation, and when its
+ * records commit: the commit strategy of the one record pipeline.
+ */
+export type GroupRun = {
+  /** True once a record of the group was reported for retry: no later record of it may start. */
+  readonly failed: boolean;
+  fail(): void;
+  /** The invocation's committed records and the group's staged keys, for the engine. */
+  run: RunState;
+  /** Commits the record's writes now (`commitNow`), or stages them with the group's (`groupCommit`). */
+  commit(session: IdempotencySession<unknown>, result: unknown, finish: Finish): Promise<Commit>;
+  /** Commits everything pending; called before an acknowledgment outside the transaction and at the end. */
+  settle(): Promise<void>;
+};
+
+type Options = { known: Map<string, IdempotencyRecord>; onRetried: () => void };
+
+const base = (options: Options) => {
+  const state = {
+    failed: false,
+    fail() {
+      if (!state.failed) options.onRetried();
+      state.failed = true;
+    },
+  };
+  return state as Pick<GroupRun, 'failed' | 'fail'>;
+};
+
+/** Each record commits alone, before the next one starts (every mode without `groupCommit`). */
+export const commitNow = (options: Options): GroupRun => {
+  const group = base(options);
+  return Object.assign(group, {
+    run: { known: options.known, pending: new Set<string>() },
+    async commit(session: IdempotencySession<unknown>, result: unknown): Promise<Commit> {
+      try {
+        await session.succeed(result);
+        return { kind: 'done', result: { kind: session.replayed ? 'duplicate' : 'committed' } };
+      } catch (error) {
+        await session.fail(error);
+        return { kind: 'done', result: { kind: 'error', error } };
+      }
+    },
+    settle: async () => {},
+  });
+};
+
+// JSON of a key, BigInt and binary included (the SDK marshals both).
+const stable = (key: Record<string, unknown>) =>
+  JSON.stringify(
+    Object.keys(key)
+      .sort()
+      .map((name) => [name, key[name]]),
+    (_, value) =>
+      typeof value === 'bigint'
+        ? `${value}n`
+        : value instanceof Uint8Array
+          ? `b:${Buffer.from(value).toString('base64')}`
+          : value instanceof Set
+            ? [...value]
+            : value,
+  );
+
+/** What a call's actions touch: items as `table + key`, and tables where a put's key is unknown. */
+type Touched = { items: string[]; unkeyed: string[] };
+
+/**
+ * The items a call's actions touch. Updates, deletes and checks name their key; a put's key is
+ * known once the table's key attributes were seen (another action's key, a guarded item's). A put
+ * on a table never seen keyed counts as touching every item of that table, so it never shares a
+ * transaction with another write there: DynamoDB would refuse two actions on one item, and the
+ * second record's handler must run again on the committed state.
+ */
+const touchedBy = (staged: StagedCommit, keyNames: Map<string, string[]>): Touched => {
+  keyNames.set(staged.readBack.TableName, Object.keys(staged.readBack.Key));
+  const inputs = staged.actions.map((action: TransactItem) => {
+    const input = (action.Put ?? action.Update ?? action.Delete ?? action.ConditionCheck) as {
+      TableName: string;
+      Key?: Record<string, unknown>;
+      Item?: Record<string, unknown>;
+    };
+    if (input.Key) keyNames.set(input.TableName, Object.keys(input.Key));
+    return input;
+  });
+  const touched: Touched = { items: [], unkeyed: [] };
+  for (const { TableName, Key, Item } of inputs) {
+    const names = keyNames.get(TableName);
+    const key =
+      Key ?? (names && Item ? Object.fromEntries(names.map((name) => [name, Item[name]])) : undefined);
+    if (key) touched.items.push(`${TableName}\n${stable(key)}`);
+    else touched.unkeyed.push(TableName);
+  }
+  return touched;
+};
+
+type Entry = {
+  staged: StagedCommit;
+  touched: Touched;
+  bytes: number;
+  finish: Finish;
+  resolve: (outcome: RecordOutcome) => void;
+};
+
+/**
+ * Group commit: a record's writes are staged, and the staged writes of consecutive records commit
+ * in as few `TransactWriteItems` as DynamoDB allows (100 actions, 4 MB, one action per item). The
+ * records' outcomes follow from the chunk's, in order, by the same rules as a record committed alone.
+ */
+export const groupCommit = (options: Options): GroupRun => {
+  const group = base(options);
+  const keyNames = new Map<string, string[]>();
+  const pending = new Set<string>();
+  const empty = () => ({ entries: [] as Entry[], actions: 0, bytes: 0, items: new Set<string>() });
+  let chunk = empty();
+  const tableOf = (id: string) => id.slice(0, id.indexOf('\n'));
+  // An unkeyed put touches its whole table (`table\n*`): it conflicts with any write there.
+  const conflicts = ({ items, unkeyed }: Touched) =>
+    items.some((id) => chunk.items.has(id) || chunk.items.has(`${tableOf(id)}\n*`)) ||
+    unkeyed.some((table) => [...chunk.items].some((id) => tableOf(id) === table));
+  const add = (entry: Entry) => {
+    chunk.entries.push(entry);
+    chunk.actions += entry.staged.actions.length;
+    chunk.bytes += entry.bytes;
+    for (const id of entry.touched.items) chunk.items.add(id);
+    for (const table of entry.touched.unkeyed) chunk.items.add(`${table}\n*`);
+    pending.add(entry.staged.key);
+  };
+
+  const settle = async () => {
+    // Each round settles at least one entry: bounded by the entries staged.
+    while (chunk.entries.length > 0) {
+      const { entries } = chunk;
+      chunk = empty();
+      const results = await commitChunk(entries.map((entry) => entry.staged));
+      let index = 0;
+      for (; index < entries.length; index++) {
+        const entry = entries[index] as Entry;
+        const result = results[index];
+        if (result === undefined) break;
+        pending.delete(entry.staged.key);
+        const outcome = await entry.finish(result);
+        entry.resolve(outcome);
+        if (isRetried(outcome)) group.fail();
+      }
+      // Not tried: the record before them failed. If it was dead-lettered the group goes on, so
+      // they are committed in the next round; if it goes back to the queue, so do they.
+      for (const entry of entries.slice(index)) {
+        if (!group.failed) add(entry);
+        else {
+          pending.delete(entry.staged.key);
+          entry.resolve(await entry.finish({ kind: 'skipped' }));
+        }
+      }
+    }
+  };
+
+  return Object.assign(group, {
+    run: { known: options.known, pending },
+    async commit(session: IdempotencySession<unknown>, result: unknown, finish: Finish): Promise<Commit> {
+      let entry: Omit<Entry, 'resolve'>;
+      try {
+        if (!session.stage)
+          throw new IdempotencyTransactionError('This idempotency mode cannot stage writes.');
+        const staged = session.stage(result);
+        const touched = touchedBy(staged, keyNames);
+        if (new Set(touched.items).size !== touched.items.length)
+          throw new IdempotencyTransactionError(
+            'This record registered two writes on one item; DynamoDB refuses two actions on one item in a transaction. Merge them into one.',
+          );
+        const bytes = staged.actions.reduce(
+          (sum, action) => sum + actionSize(action as Record<string, unknown>),
+          0,
+        );
+        entry = { staged, touched, bytes, finish };
+      } catch (error) {
+        return { kind: 'done', result: { kind: 'error', error } };
+      }
+      const conflict = conflicts(entry.touched);
+      const full =
+        chunk.actions + entry.staged.actions.length > MAX_ACTIONS || chunk.bytes + entry.bytes > MAX_BYTES;
+      if (conflict || full) {
+        await settle();
+        if (group.failed) return { kind: 'done', result: { kind: 'skipped' } };
+        if (conflict) return { kind: 'rerun' };
+      }
+      let resolve: (outcome: RecordOutcome) => void = () => {};
+      const outcome = new Promise<RecordOutcome>((done) => {
+        resolve = done;
+      });
+      add({ ...entry, resolve });
+      return { kind: 'staged', outcome };
+    },
+    settle,
+  });
+};
