@@ -4,7 +4,12 @@ export { createIdempotencyEngine } from './engine.ts';
 export { fingerprintOf } from './fingerprint.ts';
 export { makeIdempotent } from './make-idempotent.ts';
 export { memoryStore } from './memory-store.ts';
-export { type IdempotencyLambdaContext, idempotency } from './middleware.ts';
+export {
+  type IdempotencyLambdaContext,
+  type IdempotencyMiddlewareOptions,
+  idempotency,
+  idempotencyTimeoutResponse,
+} from './middleware.ts';
 export { idempotencyDefaults } from './options.ts';
 export type { BeginOutcome, IdempotencyEngine, IdempotencySession } from './session.ts';
 export {

@@ -9,6 +9,40 @@ import type { IdempotencyOptions, IdempotentContext } from './types.ts';
 /** The Lambda context as the handler sees it behind the `idempotency` middleware. */
 export type IdempotencyLambdaContext = Context & { idempotency: IdempotentContext };
 
+/** The middleware's options: those of `makeIdempotent`. */
+export type IdempotencyMiddlewareOptions<Event> = IdempotencyOptions<Event> & CallObservationOptions;
+
+// Responses Middy gave because its early timeout won the race with the handler (see
+// `idempotencyTimeoutResponse`): a count, so a request knows whether one happened while it ran,
+// and the last response, which `after` then finds as the request's response.
+const cutOffs = { count: 0, last: undefined as unknown };
+
+/**
+ * Wraps Middy's `timeoutEarlyResponse` when it returns a value instead of throwing, so the
+ * `idempotency` middleware knows the handler was cut off: Middy then runs `after` with this value
+ * while the handler is still running, its writes half registered. The middleware commits none of
+ * them, keeps no result and releases the key, so the next delivery runs the call whole. With
+ * Middy's default `timeoutEarlyResponse` (it throws) nothing is needed: a cut-off reaches `onError`.
+ *
+ * @example
+ * middy({ timeoutEarlyResponse: idempotencyTimeoutResponse(() => ({ statusCode: 504 })) })
+ *   .use(idempotency({ store, key: (event: Payment) => event.paymentId }))
+ */
+export const idempotencyTimeoutResponse =
+  <Response>(response: () => Response): (() => Response) =>
+  () => {
+    const value = response();
+    cutOffs.count += 1;
+    cutOffs.last = value;
+    return value;
+  };
+
+/** The handler was cut off: what the call fails with, so a retry runs it again. */
+const cutOff = () =>
+  Object.assign(new Error("The handler was cut off by Middy's early timeout; nothing was committed."), {
+    name: 'TimeoutError',
+  });
+
 /**
  * Middy middleware that makes a whole invocation idempotent, on the same engine as
  * `makeIdempotent`. A duplicate returns the stored result without running the handler,
@@ -24,32 +58,17 @@ export type IdempotencyLambdaContext = Context & { idempotency: IdempotentContex
  *     return { paid: true };
  *   });
  */
-export type IdempotencyMiddlewareOptions<Event> = IdempotencyOptions<Event> &
-  CallObservationOptions & {
-    /**
-     * Middy's `timeoutEarlyInMillis` (give the same value as to `middy()`). When `after` runs with
-     * no more than this left, the handler was cut off by Middy's early timeout (its
-     * `timeoutEarlyResponse` returned a value): nothing is committed and no result kept.
-     * @default 5 (Middy's default)
-     */
-    timeoutEarlyInMillis?: number;
-  };
-
-/** The handler was cut off: what the call fails with, so a retry runs it again. */
-const cutOff = () =>
-  Object.assign(new Error("The handler was cut off by Middy's early timeout; nothing was committed."), {
-    name: 'TimeoutError',
-  });
-
 export const idempotency = <Event, Result = unknown>(
   options: IdempotencyMiddlewareOptions<Event>,
 ): MiddlewareObj<Event, Result> => {
   const engine = createIdempotencyEngine<Event, Result>(options);
   const observe = observeCalls(options, scopeOf(options), options.mode ?? idempotencyDefaults.mode);
-  const timeoutEarlyInMillis = options.timeoutEarlyInMillis ?? 5;
   // Only invocations that claimed a key have a session: a duplicate rejected in `before`
   // reaches `onError` with none, so it can never release a lock it did not take.
-  const sessions = new WeakMap<object, { session: IdempotencySession<Result>; startedAt: number }>();
+  const sessions = new WeakMap<
+    object,
+    { session: IdempotencySession<Result>; startedAt: number; cutOffsBefore: number }
+  >();
 
   const idempotencyBefore = async (request: Request<Event, Result>) => {
     const outcome = await engine.begin(request.event, request.context);
@@ -59,7 +78,7 @@ export const idempotency = <Event, Result = unknown>(
       request.earlyResponse = outcome.result;
       return;
     }
-    sessions.set(request, { session: outcome.session, startedAt: Date.now() });
+    sessions.set(request, { session: outcome.session, startedAt: Date.now(), cutOffsBefore: cutOffs.count });
     Object.assign(request.context, { idempotency: outcome.session.context });
   };
 
@@ -68,11 +87,12 @@ export const idempotency = <Event, Result = unknown>(
     if (!entry) return;
     sessions.delete(request);
     const { session, startedAt } = entry;
-    // Middy raced the handler against its early timeout and the timeout won: the handler is
-    // still running, its writes half registered, and the response is the timeout's. Commit none
-    // of it and release, so a retry runs the call whole.
-    const remaining = request.context?.getRemainingTimeInMillis?.();
-    if (remaining !== undefined && remaining <= timeoutEarlyInMillis) {
+    // Decided by what Middy tells, never by the clock: `after` runs with the handler's own response
+    // once the handler settled, and with the timeout's response when the early timeout won the
+    // race (then the handler is still running, its writes half registered). Commit none of those,
+    // and release, so a retry runs the call whole. A handler that returned in time is committed,
+    // however little time the other middlewares left.
+    if (cutOffs.count !== entry.cutOffsBefore && Object.is(request.response, cutOffs.last)) {
       const error = cutOff();
       await session.fail(error);
       observe.failed(session.context.key, error);
