@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts';
 import type { TransactItem } from './staged-commit.ts';
 
 type PutInput = Omit<NonNullable<TransactItem['Put']>, 'ReturnValuesOnConditionCheckFailure'>;
@@ -54,15 +55,33 @@ export const putIfAbsent = (
 ): PutInput => {
   const marker = options.markerAttribute ?? MARKER;
   const keyAttributes = options.keyAttributes ?? ['pk'];
+  // The condition names the table's key attributes: on a table keyed otherwise (`PK`/`SK`, `id`)
+  // `attribute_not_exists(pk)` would hold for every item and guard nothing.
+  if (!Array.isArray(keyAttributes) || keyAttributes.length === 0 || keyAttributes.length > 2)
+    throw new ConfigurationError(
+      `putIfAbsent: keyAttributes must list the table's partition key and, if it has one, its sort key (got ${JSON.stringify(keyAttributes)}).`,
+    );
+  const missing = keyAttributes.filter((name) => put.Item?.[name] === undefined);
+  if (missing.length > 0)
+    throw new ConfigurationError(
+      `putIfAbsent: the Item has no ${missing.map((name) => `"${name}"`).join(', ')}, which keyAttributes declares as the ` +
+        `table's key (default ['pk']). Pass the table's key, e.g. putIfAbsent(put, { keyAttributes: ['PK', 'SK'] }).`,
+    );
   const Key = Object.fromEntries(keyAttributes.map((name) => [name, put.Item?.[name]]));
+  const names = Object.fromEntries(keyAttributes.map((name, i) => [`#reKey${i}`, name]));
   const input = { ...put };
   return tag(input, {
     action: (key) => ({
       Put: {
         ...put,
         Item: { ...put.Item, [marker]: key },
-        ConditionExpression: withCondition(put, `attribute_not_exists(#reKeyAttr)`),
-        ExpressionAttributeNames: { ...put.ExpressionAttributeNames, '#reKeyAttr': keyAttributes[0] ?? 'pk' },
+        ConditionExpression: withCondition(
+          put,
+          Object.keys(names)
+            .map((name) => `attribute_not_exists(${name})`)
+            .join(' AND '),
+        ),
+        ExpressionAttributeNames: { ...put.ExpressionAttributeNames, ...names },
       },
     }),
     item: { TableName: put.TableName as string, Key },
@@ -83,14 +102,22 @@ export const putIfAbsent = (
 export const updateOncePerKey = (
   update: UpdateInput,
   options: EffectGuardOptions & {
-    position?: number;
+    /**
+     * An increasing number: a safe integer, a BigInt, or a decimal string (an SQS `SequenceNumber`,
+     * 128 bits, which a JavaScript number would round) — stored and compared as a DynamoDB number.
+     */
+    position?: number | bigint | string;
     /** Attribute that keeps the last applied position. @default 'idempotencyPosition' */
     positionAttribute?: string;
   } = {},
 ): UpdateInput => {
   const marker = options.markerAttribute ?? MARKER;
   const positionAttribute = options.positionAttribute ?? 'idempotencyPosition';
-  const { position } = options;
+  if (!update.Key || typeof update.Key !== 'object' || Object.keys(update.Key).length === 0)
+    throw new ConfigurationError(
+      "updateOncePerKey: the update has no Key; give the item's full key, e.g. { Key: { PK: 'ORDER#1', SK: 'PAYMENT' } }.",
+    );
+  const position = positionOf(options.position);
   const set = position === undefined ? '#reMarker = :reKey' : '#reMarker = :reKey, #rePos = :rePos';
   const input = { ...update };
   return tag(input, {
@@ -118,16 +145,31 @@ export const updateOncePerKey = (
       },
     }),
     item: { TableName: update.TableName as string, Key: update.Key as Item },
-    applied: (old, key) =>
-      position === undefined
-        ? old?.[marker] === key
-        : typeof old?.[positionAttribute] === 'number' && (old[positionAttribute] as number) >= position,
+    applied: (old, key) => {
+      if (position === undefined) return old?.[marker] === key;
+      const stored = old?.[positionAttribute];
+      if (stored === undefined || stored === null || !/^-?\d+$/.test(String(stored))) return false;
+      return BigInt(String(stored)) >= position;
+    },
   });
+};
+
+/** A position as a BigInt, exact whatever its size; a number must be a safe integer. */
+const positionOf = (position: number | bigint | string | undefined): bigint | undefined => {
+  if (position === undefined) return undefined;
+  if (typeof position === 'bigint') return position;
+  if (typeof position === 'number' && Number.isSafeInteger(position)) return BigInt(position);
+  if (typeof position === 'string' && /^-?\d{1,38}$/.test(position)) return BigInt(position);
+  throw new ConfigurationError(
+    `updateOncePerKey: position must be a safe integer, a BigInt or a decimal string of at most 38 digits (DynamoDB's precision); got ${typeof position} ${String(position)}. ` +
+      'Pass an SQS SequenceNumber as the string it is: a JavaScript number rounds it.',
+  );
 };
 
 /** Adds `assignments` to the SET clause of an update expression (DynamoDB allows one SET clause). */
 export const joinSet = (expression: string, assignments: string): string => {
-  const match = /\bSET\b/i.exec(expression);
+  // The SET keyword, not a placeholder (`#set`, `:set`) or part of a name (`reset`).
+  const match = /(^|[^#:\w])(SET)\b/i.exec(expression);
   if (!match) return expression.trim() ? `SET ${assignments} ${expression}` : `SET ${assignments}`;
   const at = match.index + match[0].length;
   return `${expression.slice(0, at)} ${assignments},${expression.slice(at)}`;

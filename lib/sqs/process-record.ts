@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { NonRetryableError } from '../errors.ts';
+import { ConfigurationError, NonRetryableError } from '../errors.ts';
 import type { IdempotencySession } from '../idempotency/session.ts';
 import type { CommitResult, GroupRun } from './commit-strategy.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
@@ -19,8 +19,11 @@ export type BatchEnv<Body> = ResolvedSqsBatch<Body> & {
 export type Processed = { outcome: CountedOutcome } | { later: Promise<CountedOutcome> };
 
 // Whether the same input can ever pass: the library's own such errors (a bad key, a result it cannot
-// store, too many writes, a payload mismatch, a write condition marked as poison) extend NonRetryableError too.
-export const isNonRetryable = (error: unknown) => error instanceof NonRetryableError;
+// store, too many writes, a payload mismatch, a write condition marked as poison) extend NonRetryableError
+// too; a ConfigurationError raised while a record runs (putIfAbsent without the table's key, say) fails
+// every delivery alike until the code changes, so it is dead-lettered, not retried until the redrive.
+export const isNonRetryable = (error: unknown) =>
+  error instanceof NonRetryableError || error instanceof ConfigurationError;
 
 const skipped: RecordOutcome = { kind: 'not-run', reason: 'group-failed' };
 
