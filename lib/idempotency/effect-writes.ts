@@ -7,12 +7,14 @@ type Item = Record<string, unknown>;
 
 /** How a guard write tells, from the item a failed condition returned (ALL_OLD), that its key was applied. */
 export type EffectGuard = {
-  /** The write with the idempotency condition, for this key. */
-  action(key: string): TransactItem;
+  /** The write with the idempotency condition, for this key, stamped with the call's nonce. */
+  action(key: string, nonce: string): TransactItem;
   /** The guarded item's table and key, for a consistent read after an ambiguous outcome. */
   item: { TableName: string; Key: Item };
   /** True when `old` shows this key already applied: a duplicate, not a failed condition of the user's. */
   applied(old: Item | undefined, key: string): boolean;
+  /** True when `old` was written by the call with this nonce (an SDK retry of a write that had landed). */
+  wroteBy(old: Item | undefined, nonce: string): boolean;
 };
 
 const guards = new WeakMap<object, EffectGuard>();
@@ -27,6 +29,9 @@ export type EffectGuardOptions = {
 };
 
 const MARKER = 'idempotencyKey';
+// The nonce of the call that last wrote the item: tells this call's own landed write, met again by
+// an SDK retry of a lone PutItem/UpdateItem (which has no request token), from another delivery's.
+const CALL = 'idempotencyCall';
 
 /** The user's own condition, if any, must hold as well: `(ours) AND (theirs)`. */
 const withCondition = <T extends { ConditionExpression?: string }>(write: T, ours: string): string =>
@@ -71,10 +76,10 @@ export const putIfAbsent = (
   const names = Object.fromEntries(keyAttributes.map((name, i) => [`#reKey${i}`, name]));
   const input = { ...put };
   return tag(input, {
-    action: (key) => ({
+    action: (key, nonce) => ({
       Put: {
         ...put,
-        Item: { ...put.Item, [marker]: key },
+        Item: { ...put.Item, [marker]: key, [CALL]: nonce },
         ConditionExpression: withCondition(
           put,
           Object.keys(names)
@@ -86,6 +91,7 @@ export const putIfAbsent = (
     }),
     item: { TableName: put.TableName as string, Key },
     applied: (old, key) => old?.[marker] === key,
+    wroteBy: (old, nonce) => old?.[CALL] === nonce,
   });
 };
 
@@ -118,10 +124,13 @@ export const updateOncePerKey = (
       "updateOncePerKey: the update has no Key; give the item's full key, e.g. { Key: { PK: 'ORDER#1', SK: 'PAYMENT' } }.",
     );
   const position = positionOf(options.position);
-  const set = position === undefined ? '#reMarker = :reKey' : '#reMarker = :reKey, #rePos = :rePos';
+  const set =
+    position === undefined
+      ? '#reMarker = :reKey, #reCall = :reCall'
+      : '#reMarker = :reKey, #reCall = :reCall, #rePos = :rePos';
   const input = { ...update };
   return tag(input, {
-    action: (key) => ({
+    action: (key, nonce) => ({
       Update: {
         ...update,
         // A second SET clause is not allowed: join ours to the user's, which may hold one already.
@@ -135,11 +144,13 @@ export const updateOncePerKey = (
         ExpressionAttributeNames: {
           ...update.ExpressionAttributeNames,
           '#reMarker': marker,
+          '#reCall': CALL,
           ...(position === undefined ? {} : { '#rePos': positionAttribute }),
         },
         ExpressionAttributeValues: {
           ...update.ExpressionAttributeValues,
           ':reKey': key,
+          ':reCall': nonce,
           ...(position === undefined ? {} : { ':rePos': position }),
         },
       },
@@ -151,6 +162,7 @@ export const updateOncePerKey = (
       if (stored === undefined || stored === null || !/^-?\d+$/.test(String(stored))) return false;
       return BigInt(String(stored)) >= position;
     },
+    wroteBy: (old, nonce) => old?.[CALL] === nonce,
   });
 };
 

@@ -41,13 +41,15 @@ export const stageEffects = (call: EffectCall, transaction: TransactionCollector
   }
   const { key } = call;
   const { index, guard } = only;
+  const nonce = randomUUID();
   return {
     key,
-    nonce: randomUUID(),
-    actions: writes.map((write, i) => (i === index ? withOldItem(guard.action(key)) : write)),
+    nonce,
+    actions: writes.map((write, i) => (i === index ? withOldItem(guard.action(key, nonce)) : write)),
     guard: index,
     documents: call.documents,
     conditionFailed: (old) => {
+      if (guard.wroteBy(old, nonce)) return { landed: true };
       if (guard.applied(old, key)) return { duplicate: true };
       // Not a duplicate: the guard's own condition failed, poison if it was registered so.
       const reasons = writes.map((_, i) => ({ Code: i === index ? 'ConditionalCheckFailed' : 'None' }));
@@ -55,7 +57,7 @@ export const stageEffects = (call: EffectCall, transaction: TransactionCollector
       return { error: poison ?? new EffectConditionFailedError(key, old) };
     },
     readBack: guard.item,
-    landed: (item) => (guard.applied(item, key) ? 'this' : 'none'),
+    landed: (item) => (guard.wroteBy(item, nonce) ? 'this' : guard.applied(item, key) ? 'other' : 'none'),
     committed: () => call.remember?.(),
     // The collector counts the record's reason first; there is none here.
     poisoned: (reasons) => transaction.poisoned(cancellationOf([{ Code: 'None' }, ...reasons])),

@@ -32,6 +32,8 @@ export const exactlyOnceStaged = async <Result>(call: KeyedCall<Result>): Promis
         const existing = transactional.toRecord(old);
         if (!existing)
           return { error: new IdempotencyTransactionError(`The record of key "${key}" vanished.`) };
+        // An SDK retry of this call's own put, whose first attempt landed.
+        if (existing.owner === base.owner) return { landed: true };
         try {
           call.existing(existing);
           return { duplicate: true };

@@ -33,7 +33,7 @@ export type StagedCommit = {
   guard: number;
   documents: DynamoDBDocumentClient;
   /** The guard's condition failed on `old`: a duplicate, or the error to report. */
-  conditionFailed(old: Item | undefined): { duplicate: true } | { error: unknown };
+  conditionFailed(old: Item | undefined): { duplicate: true } | { landed: true } | { error: unknown };
   /** The guarded item, read back (consistently) after an ambiguous outcome. */
   readBack: { TableName: string; Key: Item };
   /** From that read: did this call land, did another call of the key, or nothing yet? */
@@ -55,7 +55,12 @@ export type Sent =
   /** Anything else, after the SDK's own retries: the writes may or may not have landed. */
   | { kind: 'ambiguous'; error: unknown };
 
-export type Verdict = { kind: 'ok' } | { kind: 'duplicate' } | { kind: 'error'; error: unknown };
+/** `landed`: the failed condition met this very call's write (an SDK retry of a write that had landed). */
+export type Verdict =
+  | { kind: 'ok' }
+  | { kind: 'duplicate' }
+  | { kind: 'landed' }
+  | { kind: 'error'; error: unknown };
 
 const itemOf = (raw: CancellationReason['Item']): Item | undefined => {
   if (!raw) return undefined;
@@ -138,6 +143,7 @@ export const verdictOf = (staged: StagedCommit, reasons: readonly CancellationRe
   const guard = reasons[staged.guard];
   if (guard?.Code === 'ConditionalCheckFailed') {
     const decided = staged.conditionFailed(itemOf(guard.Item));
+    if ('landed' in decided) return { kind: 'landed' };
     return 'duplicate' in decided ? { kind: 'duplicate' } : { kind: 'error', error: decided.error };
   }
   const failed = reasons.find((reason) => reason.Code && reason.Code !== 'None');
@@ -170,6 +176,10 @@ export const commitAlone = async (staged: StagedCommit): Promise<'committed' | '
   if (sent.kind === 'unattributed') throw sent.error;
   if (sent.kind === 'cancelled') {
     const verdict = verdictOf(staged, sent.reasons);
+    if (verdict.kind === 'landed') {
+      staged.committed();
+      return 'committed';
+    }
     if (verdict.kind === 'duplicate') return 'duplicate';
     if (verdict.kind === 'error') throw verdict.error;
     throw new IdempotencyWriteCancelledError(staged.key, 'Cancelled', 'no reason given for any action');
@@ -235,7 +245,10 @@ export const commitChunk = async (staged: readonly StagedCommit[]): Promise<Chun
       else if (sent.kind === 'unattributed') stop(index, sent.error);
       else if (sent.kind === 'cancelled') {
         const verdict = verdictOf(call, sent.reasons);
-        if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
+        if (verdict.kind === 'landed') {
+          call.committed();
+          results[index] = { kind: 'committed' };
+        } else if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
         else if (verdict.kind === 'error') stop(index, verdict.error);
         else
           stop(
@@ -284,7 +297,10 @@ export const commitChunk = async (staged: readonly StagedCommit[]): Promise<Chun
         const verdict = verdictOf(call, reasons);
         if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
         else if (verdict.kind === 'ok') next.push(index);
-        else {
+        else if (verdict.kind === 'landed') {
+          call.committed();
+          results[index] = { kind: 'committed' };
+        } else {
           results[index] = { kind: 'error', error: verdict.error };
           break;
         }

@@ -43,7 +43,12 @@ describe("mode 'effect-conditional' on DynamoDB Local", () => {
     expect(await capture({ id: 'o1', amount: 5 })).toBeUndefined();
     expect(requests.take()).toEqual(['PutItem']);
     expect(runs).toBe(2);
-    expect(await read(table, 'o1')).toEqual({ pk: 'o1', amount: 5, idempotencyKey: 'pay#o1' });
+    expect(await read(table, 'o1')).toEqual({
+      pk: 'o1',
+      amount: 5,
+      idempotencyKey: 'pay#o1',
+      idempotencyCall: expect.any(String),
+    });
   });
 
   it('an item another key wrote, or a failed condition of the caller, is not a duplicate: EffectConditionFailedError', async () => {
