@@ -65,15 +65,17 @@ const faultyClient = () => {
       if (!fault || !isCommit(String(context.commandName), args.input as never)) return next(args);
       armed = undefined;
       if (fault === 'before-sending') throw new Error('socket hang up before the request was written');
-      const result = await next(args);
+      await next(args);
       if (fault === 'lost-response') throw new Error('socket hang up after the request was written');
       // A timeout the SDK retries: the same request is sent again after the first landed.
-      void result;
       throw Object.assign(new Error('timed out'), { name: 'TimeoutError', $metadata: {} });
     },
     { step: 'deserialize', name: 'conformanceFault' },
   );
-  return { client, arm: (fault: Fault) => void (armed = fault) };
+  const arm = (fault: Fault) => {
+    armed = fault;
+  };
+  return { client, arm };
 };
 
 /** An SQS client whose sends fail: the dead-letter queue is unreachable. */
