@@ -105,16 +105,16 @@ const alone = (staged: readonly StagedCommit[]) => {
  * same transaction a no-op that reports success instead of a failed condition (DynamoDB honours a
  * token for 10 minutes: API reference, TransactWriteItems, ClientRequestToken).
  */
-export const sendStaged = async (staged: readonly StagedCommit[]): Promise<Sent> => {
+export const sendStaged = async (staged: readonly StagedCommit[], extra?: TransactItem): Promise<Sent> => {
   const documents = staged[0]?.documents;
   if (!documents) return { kind: 'committed' };
-  const single = alone(staged);
+  const single = extra ? undefined : alone(staged);
   try {
     if (single) await documents.send(single as PutCommand);
     else {
       await documents.send(
         new TransactWriteCommand({
-          TransactItems: staged.flatMap((s) => s.actions),
+          TransactItems: [...staged.flatMap((s) => s.actions), ...(extra ? [extra] : [])],
           ClientRequestToken: createHash('sha256')
             .update(staged.map((s) => s.nonce).join('\n'))
             .digest('hex')
@@ -130,7 +130,7 @@ export const sendStaged = async (staged: readonly StagedCommit[]): Promise<Sent>
     if (error instanceof TransactionCanceledException) {
       const reasons = error.CancellationReasons ?? [];
       // Without one reason per action nobody can be blamed: the caller commits the calls one by one.
-      const actions = staged.reduce((sum, s) => sum + s.actions.length, 0);
+      const actions = staged.reduce((sum, s) => sum + s.actions.length, extra ? 1 : 0);
       return reasons.length === actions ? { kind: 'cancelled', reasons } : { kind: 'unattributed', error };
     }
     if (isRefusal(error)) return { kind: 'invalid', error };
@@ -213,64 +213,55 @@ export type ChunkResult =
   | undefined;
 
 /**
+ * A condition committed with a chunk, whatever calls it holds (a FIFO group's fence): its action
+ * for the calls of a round, and the error every call of the round fails with when only it failed.
+ */
+export type ChunkFence = {
+  action(calls: readonly StagedCommit[]): TransactItem;
+  error(call: StagedCommit): unknown;
+};
+
+/**
  * Commits the staged writes of consecutive calls of one group in as few transactions as it takes,
  * and says what became of each, in order. A cancelled transaction writes nothing; its reasons, one
  * per action, name the calls: a failed guard is a duplicate (taken out), another failure is that
  * call's error — the calls before it are sent again without it, the calls after it are not tried
- * (the caller decides whether they go on). A refused request is retried call by call, so the one
- * DynamoDB refuses is named. An ambiguous outcome is settled by reading each guarded item back:
- * the transaction is atomic, so the first call found not landed means none after it landed either.
+ * (the caller decides whether they go on). The `fence` fails the round only when nothing else
+ * does: a duplicate taken out, the rest is sent again under a fence recomputed for it. A refused
+ * request is retried call by call, so the one DynamoDB refuses is named. An ambiguous outcome is
+ * settled by reading each guarded item back: the transaction is atomic, so the first call found
+ * not landed means none after it landed either.
  */
-export const commitChunk = async (staged: readonly StagedCommit[]): Promise<ChunkResult[]> => {
+export const commitChunk = async (
+  staged: readonly StagedCommit[],
+  fence?: ChunkFence,
+): Promise<ChunkResult[]> => {
   const results: ChunkResult[] = staged.map(() => undefined);
   let pending = staged.map((_, index) => index);
   const stop = (index: number, error: unknown) => {
     results[index] = { kind: 'error', error };
     pending = [];
   };
+  const commit = (index: number) => {
+    staged[index]?.committed();
+    results[index] = { kind: 'committed' };
+  };
   // Each round commits everything left, or takes at least one call out: at most n + 1 rounds.
   for (let round = 0; pending.length > 0 && round <= staged.length; round++) {
     const calls = pending.map((index) => staged[index] as StagedCommit);
-    const sent = await sendStaged(calls);
+    const sent = await sendStaged(calls, fence?.action(calls));
+    const [first] = pending as [number];
     if (sent.kind === 'committed') {
-      for (const index of pending) {
-        staged[index]?.committed();
-        results[index] = { kind: 'committed' };
-      }
+      for (const index of pending) commit(index);
       pending = [];
-    } else if (pending.length === 1) {
-      const [index] = pending as [number];
-      const call = staged[index] as StagedCommit;
-      if (sent.kind === 'invalid') stop(index, refused(call.key, sent.error));
-      else if (sent.kind === 'unattributed') stop(index, sent.error);
-      else if (sent.kind === 'cancelled') {
-        const verdict = verdictOf(call, sent.reasons);
-        if (verdict.kind === 'landed') {
-          call.committed();
-          results[index] = { kind: 'committed' };
-        } else if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
-        else if (verdict.kind === 'error') stop(index, verdict.error);
-        else
-          stop(
-            index,
-            new IdempotencyWriteCancelledError(call.key, 'Cancelled', 'no reason given for any action'),
-          );
-        pending = [];
-      } else {
-        const landed = await readBack(call).catch(() => 'none' as const);
-        if (landed === 'this') {
-          call.committed();
-          results[index] = { kind: 'committed' };
-        } else if (landed === 'other') results[index] = { kind: 'duplicate' };
-        else stop(index, sent.error);
-        pending = [];
-      }
+    } else if ((sent.kind === 'invalid' || sent.kind === 'unattributed') && pending.length === 1) {
+      stop(first, sent.kind === 'invalid' ? refused(calls[0]?.key ?? '', sent.error) : sent.error);
     } else if (sent.kind === 'invalid' || sent.kind === 'unattributed') {
       // DynamoDB does not say which call it refused: one transaction per call, in order.
       const left = pending;
       pending = [];
       for (const index of left) {
-        const [alone] = await commitChunk([staged[index] as StagedCommit]);
+        const [alone] = await commitChunk([staged[index] as StagedCommit], fence);
         results[index] = alone;
         if (alone?.kind === 'error') break;
       }
@@ -284,29 +275,47 @@ export const commitChunk = async (staged: readonly StagedCommit[]): Promise<Chun
           stop(index, sent.error);
           break;
         }
-        if (landed === 'this') call.committed();
-        results[index] = { kind: landed === 'this' ? 'committed' : 'duplicate' };
+        if (landed === 'this') commit(index);
+        else results[index] = { kind: 'duplicate' };
       }
     } else {
       const next: number[] = [];
       let offset = 0;
+      let settled = false;
       for (const index of pending) {
         const call = staged[index] as StagedCommit;
         const reasons = sent.reasons.slice(offset, offset + call.actions.length);
         offset += call.actions.length;
         const verdict = verdictOf(call, reasons);
+        if (verdict.kind === 'ok') {
+          next.push(index);
+          continue;
+        }
+        settled = true;
         if (verdict.kind === 'duplicate') results[index] = { kind: 'duplicate' };
-        else if (verdict.kind === 'ok') next.push(index);
-        else if (verdict.kind === 'landed') {
-          call.committed();
-          results[index] = { kind: 'committed' };
-        } else {
+        else if (verdict.kind === 'landed') commit(index);
+        else {
           results[index] = { kind: 'error', error: verdict.error };
           break;
         }
       }
-      pending = next;
+      const fenced = fence && sent.reasons.at(-1)?.Code === 'ConditionalCheckFailed';
+      if (settled) pending = next;
+      else if (fenced) stop(first, fence.error(calls[0] as StagedCommit));
+      else
+        stop(
+          first,
+          new IdempotencyWriteCancelledError(
+            calls[0]?.key ?? '',
+            'Cancelled',
+            'no reason given for any action',
+          ),
+        );
     }
   }
+  // Never more rounds than calls; should any be left, the first is blamed rather than retried here.
+  const [left] = pending;
+  if (left !== undefined)
+    stop(left, new IdempotencyWriteCancelledError(staged[left]?.key ?? '', 'Cancelled', 'too many rounds'));
   return results;
 };

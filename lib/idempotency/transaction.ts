@@ -41,9 +41,16 @@ export type TransactionCollector = {
   conditionCheck(check: Input<'ConditionCheck'>, options?: WriteOptions): void;
   /** The writes registered so far, in order. */
   readonly writes: readonly TransactWrite[];
-  /** The error to dead-letter with when `error` is a write's condition failing that was registered as poison. */
-  poisoned(error: unknown): WriteConditionFailedError | undefined;
+  /**
+   * The error a failed commit fails with when `error` is the condition of a write registered with
+   * a meaning of its own failing: `WriteConditionFailedError` for `onConditionFailure: 'dead-letter'`
+   * (poison), or the library's own (a FIFO fence's `LateCommitFencedError`).
+   */
+  poisoned(error: unknown): unknown;
 };
+
+/** Library-internal: a write whose failed condition means `failsWith()`. */
+export type InternalWriteOptions = WriteOptions & { failsWith?: () => unknown };
 
 // TransactWriteItems takes at most 100 actions, one of which is the idempotency record.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
@@ -103,7 +110,7 @@ export const createTransactionCollector = (
   guards = false,
 ): TransactionCollector => {
   const writes: TransactWrite[] = [];
-  const poison = new Set<TransactWrite>();
+  const poison = new Map<TransactWrite, (index: number, cause: unknown) => unknown>();
   let bytes = 0;
   const add = (write: TransactWrite, options?: WriteOptions) => {
     if (disabledReason) throw new IdempotencyTransactionError(disabledReason);
@@ -140,7 +147,10 @@ export const createTransactionCollector = (
     }
     bytes = total;
     writes.push(write);
-    if (options?.onConditionFailure === 'dead-letter') poison.add(write);
+    const failsWith = (options as InternalWriteOptions | undefined)?.failsWith;
+    if (failsWith) poison.set(write, () => failsWith());
+    else if (options?.onConditionFailure === 'dead-letter')
+      poison.set(write, (index, cause) => new WriteConditionFailedError(index, { cause }));
   };
   return {
     put: (Put, options) => add({ Put }, options),
@@ -163,13 +173,14 @@ export const createTransactionCollector = (
 const poisonedWrite = (
   error: unknown,
   writes: readonly TransactWrite[],
-  poison: ReadonlySet<TransactWrite>,
-): WriteConditionFailedError | undefined => {
+  poison: ReadonlyMap<TransactWrite, (index: number, cause: unknown) => unknown>,
+): unknown => {
   const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] })
     ?.CancellationReasons;
   if ((error as Error)?.name !== 'TransactionCanceledException' || !Array.isArray(reasons)) return undefined;
   const index = writes.findIndex(
     (write, i) => poison.has(write) && reasons[i + 1]?.Code === 'ConditionalCheckFailed',
   );
-  return index < 0 ? undefined : new WriteConditionFailedError(index + 1, { cause: error });
+  const write = writes[index];
+  return write === undefined ? undefined : poison.get(write)?.(index + 1, error);
 };

@@ -26,6 +26,8 @@ export const MetricName = {
   OutOfOrderHeld: 'OutOfOrderHeld',
   /** Sequence numbers that never arrived within `holdFor`: messages lost upstream. */
   MessagesLost: 'MessagesLost',
+  /** FIFO commits cancelled by their group's fence: a late invocation, after a later record of the group committed. */
+  LateCommitsFenced: 'LateCommitsFenced',
   /** Handler time per record, in milliseconds. */
   ProcessingTime: 'ProcessingTime',
   /** From the record's SentTimestamp to the end of its processing, in milliseconds. */
@@ -45,6 +47,7 @@ export const COUNTERS = [
   MetricName.MessagesDropped,
   MetricName.OutOfOrderHeld,
   MetricName.MessagesLost,
+  MetricName.LateCommitsFenced,
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
 

@@ -2,7 +2,13 @@ import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
 import type { IdempotencySession, RunState } from '../idempotency/session.ts';
-import { commitChunk, type StagedCommit, type TransactItem } from '../idempotency/staged-commit.ts';
+import {
+  type ChunkFence,
+  commitChunk,
+  type StagedCommit,
+  type TransactItem,
+} from '../idempotency/staged-commit.ts';
+import type { InternalWriteOptions, TransactWrite } from '../idempotency/transaction.ts';
 import { isRetried, type RecordOutcome } from './outcome.ts';
 
 // One TransactWriteItems holds at most 100 actions and 4 MB, and no two actions on one item.
@@ -38,13 +44,27 @@ export type GroupRun = {
   fail(): void;
   /** The invocation's committed records and the group's staged keys, for the engine. */
   run: RunState;
-  /** Commits the record's writes now (`commitNow`), or stages them with the group's (`groupCommit`). */
-  commit(session: IdempotencySession<unknown>, result: unknown, finish: Finish): Promise<Commit>;
+  /**
+   * Commits the record's writes now (`commitNow`), or stages them with the group's (`groupCommit`);
+   * `sequence` is the record's padded SQS SequenceNumber, for the group's fence.
+   */
+  commit(
+    session: IdempotencySession<unknown>,
+    result: unknown,
+    finish: Finish,
+    sequence?: string,
+  ): Promise<Commit>;
   /** Commits everything pending; called before an acknowledgment outside the transaction and at the end. */
   settle(): Promise<void>;
 };
 
-type Options = { known: Map<string, IdempotencyRecord>; onRetried: () => void };
+/** A FIFO group's fence: its move from the first to the last SequenceNumber a commit holds, and the error of a late one. */
+export type GroupFence = {
+  write(first: string, last: string): TransactWrite;
+  error(sequence: string): unknown;
+};
+
+type Options = { known: Map<string, IdempotencyRecord>; onRetried: () => void; fence?: GroupFence };
 
 const base = (options: Options) => {
   const state = {
@@ -62,8 +82,19 @@ export const commitNow = (options: Options): GroupRun => {
   const group = base(options);
   return Object.assign(group, {
     run: { known: options.known, pending: new Set<string>() },
-    async commit(session: IdempotencySession<unknown>, result: unknown): Promise<Commit> {
+    async commit(
+      session: IdempotencySession<unknown>,
+      result: unknown,
+      _finish: Finish,
+      sequence?: string,
+    ): Promise<Commit> {
       try {
+        // The fence moves in the record's own transaction, or the transaction is cancelled.
+        if (options.fence && sequence) {
+          const write = options.fence.write(sequence, sequence);
+          const fenced: InternalWriteOptions = { failsWith: () => options.fence?.error(sequence) };
+          if ('Update' in write) session.context.transaction.update(write.Update, fenced);
+        }
         await session.succeed(result);
         return { kind: 'done', result: { kind: session.replayed ? 'duplicate' : 'committed' } };
       } catch (error) {
@@ -125,6 +156,7 @@ const touchedBy = (staged: StagedCommit, keyNames: Map<string, string[]>): Touch
 
 type Entry = {
   staged: StagedCommit;
+  sequence?: string;
   touched: Touched;
   bytes: number;
   finish: Finish;
@@ -140,6 +172,16 @@ export const groupCommit = (options: Options): GroupRun => {
   const group = base(options);
   const keyNames = new Map<string, string[]>();
   const pending = new Set<string>();
+  // One fence move covers a chunk: from its first record's SequenceNumber to its last's.
+  const sequences = new Map<StagedCommit, string>();
+  const chunkFence: ChunkFence | undefined = options.fence && {
+    action: (calls) => {
+      // Padded to one width: as strings they sort as the numbers do.
+      const numbers = calls.map((call) => sequences.get(call) ?? '').sort();
+      return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '') as TransactItem;
+    },
+    error: (call) => options.fence?.error(sequences.get(call) ?? ''),
+  };
   const empty = () => ({ entries: [] as Entry[], actions: 0, bytes: 0, items: new Set<string>() });
   let chunk = empty();
   const tableOf = (id: string) => id.slice(0, id.indexOf('\n'));
@@ -161,7 +203,11 @@ export const groupCommit = (options: Options): GroupRun => {
     while (chunk.entries.length > 0) {
       const { entries } = chunk;
       chunk = empty();
-      const results = await commitChunk(entries.map((entry) => entry.staged));
+      const fenced = chunkFence && entries.every((entry) => sequences.has(entry.staged));
+      const results = await commitChunk(
+        entries.map((entry) => entry.staged),
+        fenced ? chunkFence : undefined,
+      );
       let index = 0;
       for (; index < entries.length; index++) {
         const entry = entries[index] as Entry;
@@ -186,7 +232,12 @@ export const groupCommit = (options: Options): GroupRun => {
 
   return Object.assign(group, {
     run: { known: options.known, pending },
-    async commit(session: IdempotencySession<unknown>, result: unknown, finish: Finish): Promise<Commit> {
+    async commit(
+      session: IdempotencySession<unknown>,
+      result: unknown,
+      finish: Finish,
+      sequence?: string,
+    ): Promise<Commit> {
       let entry: Omit<Entry, 'resolve'>;
       try {
         if (!session.stage)
@@ -202,12 +253,16 @@ export const groupCommit = (options: Options): GroupRun => {
           0,
         );
         entry = { staged, touched, bytes, finish };
+        if (sequence) sequences.set(staged, sequence);
       } catch (error) {
         return { kind: 'done', result: { kind: 'error', error } };
       }
       const conflict = conflicts(entry.touched);
+      // The fence's update is one more action of every chunk.
+      const reserved = chunkFence ? 1 : 0;
       const full =
-        chunk.actions + entry.staged.actions.length > MAX_ACTIONS || chunk.bytes + entry.bytes > MAX_BYTES;
+        chunk.actions + entry.staged.actions.length + reserved > MAX_ACTIONS ||
+        chunk.bytes + entry.bytes > MAX_BYTES;
       if (conflict || full) {
         await settle();
         if (group.failed) return { kind: 'done', result: { kind: 'skipped' } };

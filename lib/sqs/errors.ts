@@ -35,3 +35,25 @@ export class SequenceGapError extends ReliableEventsError {
     this.received = received;
   }
 }
+
+/**
+ * A commit of a FIFO record arrived after a later record of its message group had committed: the
+ * invocation ran late (it outlived its message's visibility timeout; SQS meanwhile moved the
+ * message to the dead-letter queue or delivered it again, and handed out the group's next one).
+ * Nothing of it was written; the message stays where SQS put it.
+ */
+export class LateCommitFencedError extends ReliableEventsError {
+  static override readonly errorName: string = 'LateCommitFencedError';
+  override readonly retryable = true;
+  readonly group: string;
+  readonly sequenceNumber: string;
+
+  constructor(group: string, sequenceNumber: string) {
+    super(
+      `The commit of message group "${group}" sequence ${sequenceNumber} came after a later record of the group committed; ` +
+        'it was fenced off (nothing written), so the group is never applied out of order. The message is where SQS put it (its dead-letter queue, or back in the queue).',
+    );
+    this.group = group;
+    this.sequenceNumber = sequenceNumber;
+  }
+}

@@ -12,6 +12,7 @@ import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/re
 import { invalidOption } from '../options.ts';
 import { lazySqsClient } from '../sqs-sdk.ts';
 import { DEAD_LETTER_QUEUE_URL_ENV } from './environment.ts';
+import type { FenceTable } from './fence.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
 import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
 
@@ -37,6 +38,16 @@ export type SqsBatchOptions<Body> = {
   groupCommit?: boolean;
   /** Per-key sequence guard: ordering on standard queues and loss detection. */
   sequence?: SequenceGuardOptions<Body>;
+  /**
+   * The FIFO fence: one item per (queue, message group) holding the SequenceNumber of the group's
+   * last committed record, moved in the same transaction as every commit and conditional on being
+   * lower, so a late invocation's commit of a record after a later one of its group is cancelled
+   * (`LateCommitFencedError`), never applied out of order (docs/semantics.md, the FIFO fence). On
+   * for FIFO batches in `exactly-once` and `effect-conditional` mode, in the idempotency store's
+   * table (`dynamoDBStore`) or `{ tableName }`; `false` turns it off.
+   * @default the idempotency store's table when it is a dynamoDBStore, else off
+   */
+  fence?: false | FenceTable;
   /**
    * Where non-retryable records go. Without one they are reported failed, so the queue's redrive
    * policy moves them after `maxReceiveCount` receives.
@@ -109,6 +120,18 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
       fromEnvironment,
     );
   if (options.groupCommit !== undefined) validateGroupCommit(options);
+  if (
+    options.fence !== undefined &&
+    options.fence !== false &&
+    (typeof options.fence !== 'object' ||
+      typeof options.fence.tableName !== 'string' ||
+      !options.fence.tableName)
+  )
+    fail(
+      'fence',
+      "false or { tableName } (a table keyed by the string 'pk', such as the idempotency table)",
+      options.fence,
+    );
   if (sequence) {
     if (typeof sequence.key !== 'function')
       fail('sequence.key', 'a function (message) => string', typeof sequence.key);
@@ -165,6 +188,8 @@ export type ResolvedSqsBatch<Body> = {
   /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
   sequence?: SequenceGuardOptions<Body>;
   guard?: SequenceGuard<Body>;
+  /** Where FIFO groups' fences live; undefined: no fence. */
+  fence?: FenceTable;
   /** Without the `idempotency` option, a pass-through engine: every delivery runs. */
   engine: IdempotencyEngine<SqsMessage<Body>, unknown>;
   mode: DeliveryMode;
@@ -208,9 +233,19 @@ export const resolveSqsBatchOptions = <Body>(
           'sqsBatch has no `idempotency` option, so there is no record to commit writes with.',
         ),
     mode: options.idempotency ? (options.idempotency.mode ?? 'exactly-once') : 'at-least-once',
+    ...fenceOf(options),
     deadLetterQueueUrl: options.deadLetterQueueUrl ?? (process.env[DEAD_LETTER_QUEUE_URL_ENV] || undefined),
     sqsClient: lazySqsClient(options.sqsClient),
     metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
     log,
   };
+};
+
+/** The fence's table: only where a commit can carry it (exactly-once, effect-conditional). */
+const fenceOf = <Body>({ fence, idempotency }: SqsBatchOptions<Body>): { fence?: FenceTable } => {
+  const mode = idempotency?.mode ?? 'exactly-once';
+  if (fence === false || !idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
+    return {};
+  const tableName = fence ? fence.tableName : idempotency.store?.transactional?.tableName;
+  return tableName ? { fence: { tableName } } : {};
 };

@@ -2,6 +2,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { MetricName } from '../metrics/names.ts';
 import type { ReliabilityLog } from '../metrics/reliability-log.ts';
 import type { ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
+import { LateCommitFencedError } from './errors.ts';
 import type { PreparedRecord } from './message.ts';
 
 /** What became of one record. Only `failed`, `held` and `not-run` are reported to SQS for retry. */
@@ -39,6 +40,8 @@ const countOutcome = (
   outcome: CountedOutcome,
 ) => {
   metrics.count(OUTCOME_METRIC[outcome.kind], queue);
+  if (outcome.kind === 'failed' && outcome.error instanceof LateCommitFencedError)
+    metrics.count(MetricName.LateCommitsFenced, queue);
   if (outcome.lost) metrics.count(MetricName.MessagesLost, queue, outcome.lost);
   if (outcome.kind !== 'processed') return;
   metrics.time(MetricName.ProcessingTime, queue, outcome.durationMs);

@@ -3,6 +3,7 @@ import { ConfigurationError, NonRetryableError } from '../errors.ts';
 import type { IdempotencySession } from '../idempotency/session.ts';
 import type { CommitResult, GroupRun } from './commit-strategy.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
+import { fenceSequenceOf } from './fence.ts';
 import { envelopeOf, loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
 import { type CountedOutcome, isRetried, type RecordOutcome } from './outcome.ts';
@@ -160,8 +161,11 @@ const runHandler = async <Body>(
       await session.fail(error);
       return { outcome: await failure(env, group, prepared, error, true) };
     }
-    const commit = await group.commit(session, result, (settled) =>
-      outcomeOfCommit(env, group, prepared, settled, started),
+    const commit = await group.commit(
+      session,
+      result,
+      (settled) => outcomeOfCommit(env, group, prepared, settled, started),
+      fenceSequenceOf(prepared.record),
     );
     if (commit.kind === 'rerun') {
       // Its writes touch an item the group has pending: committed now, the handler runs again on it.

@@ -1,7 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
-import { commitNow, groupCommit } from './commit-strategy.ts';
+import { commitNow, type GroupFence, groupCommit } from './commit-strategy.ts';
+import { LateCommitFencedError } from './errors.ts';
+import { fenceWrite } from './fence.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import { type CountedOutcome, isRetried } from './outcome.ts';
 import { type BatchEnv, type Processed, processRecord } from './process-record.ts';
@@ -65,14 +67,21 @@ export const runBatch = async <Body>(
   env: BatchEnv<Body>,
   prepared: readonly PreparedRecord<Body>[],
 ): Promise<Map<PreparedRecord<Body>, CountedOutcome>> => {
-  const groups = groupsOf(
-    prepared,
-    isFifoBatch(
-      prepared.map((item) => item.record),
-      env.ordering,
-    ),
-    env.sequence,
+  const fifo = isFifoBatch(
+    prepared.map((item) => item.record),
+    env.ordering,
   );
+  const groups = groupsOf(prepared, fifo, env.sequence);
+  // FIFO groups' fences: a late invocation's commit after a later record of the group is cancelled.
+  const fenceOf = (items: readonly PreparedRecord<Body>[]): GroupFence | undefined => {
+    const table = env.fence;
+    const group = items[0]?.record.attributes?.MessageGroupId;
+    if (!table || !fifo || group === undefined) return undefined;
+    return {
+      write: (first, last) => fenceWrite(table, env.queue, group, first, last, env.now()),
+      error: (sequence) => new LateCommitFencedError(group, sequence.replace(/^0+(?=\d)/, '')),
+    };
+  };
   const outcomes = new Map<PreparedRecord<Body>, CountedOutcome>();
   const mustNotStart = timeGuard(env as BatchEnv<unknown>);
   const known = new Map<string, IdempotencyRecord>();
@@ -83,7 +92,7 @@ export const runBatch = async <Body>(
   };
 
   const runGroup = async (items: readonly PreparedRecord<Body>[]) => {
-    const group = strategy({ known, onRetried });
+    const group = strategy({ known, onRetried, fence: fenceOf(items) });
     const processed: Processed[] = [];
     let halted = false;
     for (const item of items) {

@@ -3,6 +3,10 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 export const FIFO_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders.fifo';
 export const STANDARD_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders';
 
+// SQS numbers a FIFO queue's messages in increasing order (per message group); records made here
+// are numbered in the order they are made, 20 digits as SQS writes them.
+let nextSequence = 10_000_000_000_000_000_000n;
+
 /** A Lambda SQS record as the event source mapping builds it. */
 export const sqsRecord = (
   id: string,
@@ -25,7 +29,7 @@ export const sqsRecord = (
     SenderId: 'AIDAEXAMPLE',
     ApproximateFirstReceiveTimestamp: String(Date.now()),
     ...(options.group
-      ? { MessageGroupId: options.group, SequenceNumber: '1', MessageDeduplicationId: id }
+      ? { MessageGroupId: options.group, SequenceNumber: String(nextSequence++), MessageDeduplicationId: id }
       : {}),
   },
   messageAttributes: options.attributes ?? {},

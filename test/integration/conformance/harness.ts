@@ -96,8 +96,10 @@ export type ConsumerOptions = {
   concurrency?: number;
   /** Remaining time of the invocation, asked by the time guard. */
   remaining?: () => number;
-  /** Called as each handler starts, with the order's id. */
-  onRun?: (id: string) => void;
+  /** Called as each handler starts, with the order's id; the handler waits for what it returns. */
+  onRun?: (id: string) => unknown;
+  /** The FIFO fence (default: on, in the idempotency table). */
+  fence?: false;
 };
 
 let counter = 0;
@@ -124,7 +126,7 @@ export const createConsumer = async (
   const handler = sqsBatch<Order>(
     async ({ body }, { transaction }) => {
       runs.push(body.id);
-      options.onRun?.(body.id);
+      await options.onRun?.(body.id);
       if (body.fail === 'retry') throw new Error('downstream unavailable');
       if (body.fail === 'poison') throw new NonRetryableError('the order can never be paid');
       const names: Record<string, string> = {};
@@ -190,6 +192,8 @@ export const createConsumer = async (
             optimistic: combination.mode === 'optimistic',
           },
       groupCommit: combination.groupCommit,
+      // Effect-conditional keeps no records; its FIFO fences live in the idempotency table all the same.
+      fence: options.fence ?? { tableName: tables.idempotency },
       ordering: fifo ? 'fifo' : 'none',
       onFailure: options.onFailure ?? 'skip-group',
       concurrency: options.concurrency ?? 10,

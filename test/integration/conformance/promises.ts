@@ -379,6 +379,41 @@ export const promises: Promise_[] = [
     },
   },
   {
+    id: 'late-commit-fenced',
+    title:
+      "a late invocation's commit of a FIFO record, after a later record of its group committed, is fenced off: not applied, counted",
+    section: 'the-fifo-fence',
+    notApplicable: onlyFifo,
+    async run(c, t) {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let started = () => {};
+      const running = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const k = await consumer(c, t, {
+        onRun: (id) => {
+          if (!id.endsWith('-o1')) return undefined;
+          started();
+          return gate;
+        },
+      });
+      const o1 = k.message({ id: 'o1', amount: 1 });
+      const o2 = k.message({ id: 'o2', amount: 2 });
+      // Invocation A holds o1 past its visibility timeout; SQS moves o1 on and hands o2 to B.
+      const late = k.invoke([o1]);
+      await running;
+      expect(k.failed(await k.invoke([o2]))).toEqual([]);
+      release();
+      expect(k.failed(await late)).toEqual([o1.messageId]);
+      expect([await k.captures('o1'), await k.captures('o2')]).toEqual([0, 1]);
+      expect(k.totals().LateCommitsFenced).toBe(1);
+      expect(JSON.stringify(k.logs.lines)).toContain('LateCommitFencedError');
+    },
+  },
+  {
     id: 'group-order',
     title: 'a FIFO group of ten records commits in order; a retry of its tail resumes where it stopped',
     section: 'ordering-in-sqs-batches',
@@ -390,7 +425,12 @@ export const promises: Promise_[] = [
       );
       expect(k.failed(await k.invoke(records))).toEqual(records.slice(6).map((r) => r.messageId));
       for (let n = 0; n < 10; n++) expect(await k.captures(`o${n}`)).toBe(n < 6 ? 1 : 0);
-      const retried = records.slice(6).map((r, n) => (n === 0 ? k.message({ id: 'o6', amount: 6 }) : r));
+      // The same messages come back (same SequenceNumbers); the cause of o6's failure has passed.
+      const retried = records
+        .slice(6)
+        .map((r, n) =>
+          n === 0 ? { ...r, body: JSON.stringify({ ...JSON.parse(r.body), fail: undefined }) } : r,
+        );
       expect(k.failed(await k.invoke(retried))).toEqual([]);
       for (let n = 0; n < 10; n++) expect(await k.captures(`o${n}`)).toBe(1);
     },

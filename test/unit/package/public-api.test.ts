@@ -20,6 +20,7 @@ const EXPORTS: Record<string, string[]> = {
     'IdempotencyTransactionError',
     'IdempotencyWriteCancelledError',
     'JavaNotFoundError',
+    'LateCommitFencedError',
     'LocalStackStartError',
     'MAX_BATCH_BYTES',
     'MAX_MESSAGE_BYTES',
