@@ -13,9 +13,8 @@ export type IdempotencyLambdaContext = Context & { idempotency: IdempotentContex
 export type IdempotencyMiddlewareOptions<Event> = IdempotencyOptions<Event> & CallObservationOptions;
 
 // Responses Middy gave because its early timeout won the race with the handler (see
-// `idempotencyTimeoutResponse`): a count, so a request knows whether one happened while it ran,
-// and the last response, which `after` then finds as the request's response.
-const cutOffs = { count: 0, last: undefined as unknown };
+// `idempotencyTimeoutResponse`): a count, so a request knows whether one happened while it ran.
+const cutOffs = { count: 0 };
 
 /**
  * Wraps Middy's `timeoutEarlyResponse` when it returns a value instead of throwing, so the
@@ -33,7 +32,6 @@ export const idempotencyTimeoutResponse =
   () => {
     const value = response();
     cutOffs.count += 1;
-    cutOffs.last = value;
     return value;
   };
 
@@ -92,7 +90,9 @@ export const idempotency = <Event, Result = unknown>(
     // race (then the handler is still running, its writes half registered). Commit none of those,
     // and release, so a retry runs the call whole. A handler that returned in time is committed,
     // however little time the other middlewares left.
-    if (cutOffs.count !== entry.cutOffsBefore && Object.is(request.response, cutOffs.last)) {
+    // Lambda runs one invocation at a time per process, so a cut-off while this request ran is
+    // this request's, whatever a later middleware made of the response.
+    if (cutOffs.count !== entry.cutOffsBefore) {
       const error = cutOff();
       await session.fail(error);
       observe.failed(session.context.key, error);

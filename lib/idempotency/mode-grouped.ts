@@ -50,7 +50,14 @@ export const exactlyOnceStaged = async <Result>(call: KeyedCall<Result>): Promis
         // Another call's live completion. An expired one (TTL can leave it readable for days) holds
         // nothing: this delivery must run again, not be taken for a duplicate.
         const live = existing.expiresAt * 1000 > call.now();
-        return existing.status === 'COMPLETED' && live ? 'other' : 'none';
+        if (existing.status !== 'COMPLETED' || !live) return 'none';
+        // Settled as a claim meeting it would be: a duplicate, or the same key with another payload.
+        try {
+          call.existing(existing);
+          return 'other';
+        } catch (error) {
+          return { error };
+        }
       },
       committed: () => call.remember(record),
       poisoned: (reasons) => context.transaction.poisoned(cancellationOf(reasons)),

@@ -37,7 +37,7 @@ export type StagedCommit = {
   /** The guarded item, read back (consistently) after an ambiguous outcome. */
   readBack: { TableName: string; Key: Item };
   /** From that read: did this call land, did another call of the key, or nothing yet? */
-  landed(item: Item | undefined): 'this' | 'other' | 'none';
+  landed(item: Item | undefined): Landed;
   /** Called once the writes are committed. */
   committed(): void;
   /** The error to dead-letter with when a failed reason is a write registered with `onConditionFailure: 'dead-letter'`. */
@@ -54,6 +54,12 @@ export type Sent =
   | { kind: 'unattributed'; error: unknown }
   /** Anything else, after the SDK's own retries: the writes may or may not have landed. */
   | { kind: 'ambiguous'; error: unknown };
+
+/**
+ * What a read-back says: this call's write landed, another call's (a duplicate), nothing live, or
+ * a record that settles this call with an error (the same key with another payload).
+ */
+export type Landed = 'this' | 'other' | 'none' | { error: unknown };
 
 /** `landed`: the failed condition met this very call's write (an SDK retry of a write that had landed). */
 export type Verdict =
@@ -72,9 +78,28 @@ const itemOf = (raw: CancellationReason['Item']): Item | undefined => {
   }
 };
 
-/** DynamoDB refused the request itself (ValidationException): the same writes can never pass. */
-export const isRefusal = (error: unknown): boolean =>
-  (error as { name?: string })?.name === 'ValidationException';
+// What the SDK's marshalling throws, before anything is sent, for a value DynamoDB cannot hold
+// (a Date, Infinity, an unsafe integer as a number, undefined without removeUndefinedValues).
+const UNMARSHALLABLE =
+  /Unsupported type passed|Special numeric value|Number\.M(AX|IN)_SAFE_INTEGER|removeUndefinedValues/;
+
+/**
+ * The same writes can never pass: DynamoDB refused the request (ValidationException), cancelled it
+ * with a ValidationError reason, or the SDK could not marshal a value (thrown before sending: no
+ * `$metadata`, which every response and every retried network error carries).
+ */
+export const isRefusal = (error: unknown): boolean => {
+  const { name, message, CancellationReasons, $metadata } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    CancellationReasons?: { Code?: string }[];
+    $metadata?: unknown;
+  };
+  if (name === 'ValidationException') return true;
+  if (name === 'TransactionCanceledException')
+    return (CancellationReasons ?? []).some((reason) => reason.Code === 'ValidationError');
+  return $metadata === undefined && UNMARSHALLABLE.test(String(message));
+};
 
 /**
  * The error a refused commit fails with: an `IdempotencyTransactionError` (never retried: the same
@@ -141,6 +166,18 @@ export const sendStaged = async (staged: readonly StagedCommit[], extra?: Transa
 /** What the cancellation reasons of one call's actions say about it. */
 export const verdictOf = (staged: StagedCommit, reasons: readonly CancellationReason[]): Verdict => {
   const guard = reasons[staged.guard];
+  // A reason DynamoDB gives for an input it can never apply (an update growing an item past 400 KB,
+  // an operand of the wrong type): the same writes fail the same way every time.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+  const invalid = reasons.find((reason) => reason.Code === 'ValidationError');
+  if (invalid)
+    return {
+      kind: 'error',
+      error: refused(
+        staged.key,
+        Object.assign(new Error(invalid.Message ?? 'ValidationError'), { name: 'ValidationError' }),
+      ),
+    };
   if (guard?.Code === 'ConditionalCheckFailed') {
     const decided = staged.conditionFailed(itemOf(guard.Item));
     if ('landed' in decided) return { kind: 'landed' };
@@ -157,7 +194,7 @@ export const verdictOf = (staged: StagedCommit, reasons: readonly CancellationRe
 };
 
 /** After an ambiguous outcome: read the guarded item (strongly consistent) instead of guessing. */
-export const readBack = async (staged: StagedCommit): Promise<'this' | 'other' | 'none'> => {
+export const readBack = async (staged: StagedCommit): Promise<Landed> => {
   const { Item } = await staged.documents.send(new GetCommand({ ...staged.readBack, ConsistentRead: true }));
   return staged.landed(Item);
 };
@@ -190,6 +227,7 @@ export const commitAlone = async (staged: StagedCommit): Promise<'committed' | '
     return 'committed';
   }
   if (landed === 'other') return 'duplicate';
+  if (typeof landed === 'object') throw landed.error;
   throw sent.error;
 };
 
@@ -271,8 +309,8 @@ export const commitChunk = async (
       for (const index of left) {
         const call = staged[index] as StagedCommit;
         const landed = await readBack(call).catch(() => 'none' as const);
-        if (landed === 'none') {
-          stop(index, sent.error);
+        if (landed === 'none' || typeof landed === 'object') {
+          stop(index, typeof landed === 'object' ? landed.error : sent.error);
           break;
         }
         if (landed === 'this') commit(index);

@@ -65,10 +65,11 @@ export const MAX_ITEM_BYTES = 400 * 1024;
 const stableKey = (key: Record<string, unknown>) =>
   Object.keys(key)
     .sort()
-    .map(
-      (name) =>
-        `${name}=${typeof key[name] === 'string' ? key[name] : sizeOf(key[name]) + String(key[name])}`,
-    )
+    .map((name) => {
+      const value = key[name];
+      if (value instanceof Uint8Array) return `${name}=b:${Buffer.from(value).toString('base64')}`;
+      return `${name}=${typeof value === 'string' ? 's' : 'n'}:${String(value)}`;
+    })
     .join('\u0000');
 
 /**
@@ -128,10 +129,16 @@ export const createTransactionCollector = (
     }
     // Refused here, whatever the mode, so it is dead-lettered at once instead of retried until
     // the redrive: DynamoDB would refuse the same input every time.
-    const itemBytes = 'Put' in write ? sizeOf(write.Put.Item) : 0;
+    // An update's values alone over 400 KB can never fit the item either.
+    const itemBytes =
+      'Put' in write
+        ? sizeOf(write.Put.Item)
+        : 'Update' in write
+          ? sizeOf(write.Update.ExpressionAttributeValues)
+          : 0;
     if (itemBytes > MAX_ITEM_BYTES) {
       throw new IdempotencyTransactionError(
-        `A put's item is ${itemBytes} bytes; DynamoDB's limit is ${MAX_ITEM_BYTES} (400 KB). Store the large part elsewhere (S3) and keep a reference.`,
+        `A registered write's item is ${itemBytes} bytes; DynamoDB's limit is ${MAX_ITEM_BYTES} (400 KB). Store the large part elsewhere (S3) and keep a reference.`,
       );
     }
     const total = bytes + actionSize(write as Record<string, unknown>);

@@ -1,3 +1,4 @@
+import { NumberValueImpl } from '@aws-sdk/util-dynamodb';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
@@ -90,7 +91,8 @@ export const commitNow = (options: Options): GroupRun => {
     ): Promise<Commit> {
       try {
         // The fence moves in the record's own transaction, or the transaction is cancelled.
-        if (options.fence && sequence) {
+        // A call without a key (`onMissingKey: 'run'`) commits nothing, so there is nothing to fence.
+        if (options.fence && sequence && session.context.key !== '') {
           const write = options.fence.write(sequence, sequence);
           const fenced: InternalWriteOptions = { failsWith: () => options.fence?.error(sequence) };
           if ('Update' in write) session.context.transaction.update(write.Update, fenced);
@@ -106,20 +108,19 @@ export const commitNow = (options: Options): GroupRun => {
   });
 };
 
-// JSON of a key, BigInt and binary included (the SDK marshals both).
+// A key as one string: a number is a number however the SDK is given it (number, BigInt,
+// NumberValue all marshal to the same N), binary by its bytes.
 const stable = (key: Record<string, unknown>) =>
   JSON.stringify(
     Object.keys(key)
       .sort()
       .map((name) => [name, key[name]]),
     (_, value) =>
-      typeof value === 'bigint'
-        ? `${value}n`
+      typeof value === 'number' || typeof value === 'bigint' || value instanceof NumberValueImpl
+        ? `n:${String(value)}`
         : value instanceof Uint8Array
           ? `b:${Buffer.from(value).toString('base64')}`
-          : value instanceof Set
-            ? [...value]
-            : value,
+          : value,
   );
 
 /** What a call's actions touch: items as `table + key`, and tables where a put's key is unknown. */
@@ -239,9 +240,13 @@ export const groupCommit = (options: Options): GroupRun => {
       sequence?: string,
     ): Promise<Commit> {
       let entry: Omit<Entry, 'resolve'>;
+      if (!session.stage) {
+        // A call with nothing to stage (no key, run with `onMissingKey: 'run'`) commits now, in order.
+        await settle();
+        if (group.failed) return { kind: 'done', result: { kind: 'skipped' } };
+        return commitNow(options).commit(session, result, finish);
+      }
       try {
-        if (!session.stage)
-          throw new IdempotencyTransactionError('This idempotency mode cannot stage writes.');
         const staged = session.stage(result);
         const touched = touchedBy(staged, keyNames);
         if (new Set(touched.items).size !== touched.items.length)
