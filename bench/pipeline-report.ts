@@ -97,6 +97,8 @@ export const printTable = (
   rows: readonly Row[],
   about: {
     messages: number;
+    /** The share of orders a producer sent again (figures per delivered message, resends included). */
+    resend?: number;
     rounds: number;
     shape: string;
     names: ReadonlyMap<string, string>;
@@ -109,7 +111,7 @@ export const printTable = (
     title === 'contender' ? nameWidth : width,
   ]);
   console.log(
-    `\nOrder pipeline, consumer stage: ${about.messages} messages per run, ${about.shape === 'sqs' ? 'SQS-shaped FIFO batches' : 'one record per group per batch (fauxqs 2.4.1 shape)'} of up to 10,` +
+    `\nOrder pipeline, consumer stage: ${about.messages} orders per run${about.resend ? ` (${Math.round(about.resend * 100)}% sent again by the producer; figures per delivered message)` : ''}, ${about.shape === 'sqs' ? 'SQS-shaped FIFO batches' : 'one record per group per batch (fauxqs 2.4.1 shape)'} of up to 10,` +
       `\nup to 10 batches in flight, each payment captured exactly once. Median of ${about.rounds} interleaved runs (Node ${process.version}).\n`,
   );
   console.log(

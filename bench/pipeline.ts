@@ -4,10 +4,12 @@
 // does (one batch in flight per group, up to 10 at once, partial batch responses), each order's
 // payment captured exactly once in DynamoDB Local. Every run gets fresh tables and the same seeded
 // messages; contenders interleave, rotating who goes first, and each figure is a median.
-//   npm run bench                             (300 messages per run, 3 rounds, 0 and 5 ms, 10 and 1 groups)
+//   npm run bench                             (300 messages per run, 3 rounds, 0 and 5 ms, 10 and 1 groups, 10% resent)
 //   npm run bench -- --json bench.json        also writes every run's figures
 //   npm run bench -- --messages 1000 --rounds 5 --latency 0,5,10 --groups 10,1 --contenders powertools,optimistic
 //   npm run bench -- --shape one-per-group    batches as the fauxqs 2.4.1 emulator formed them
+//   npm run bench -- --resend 0               no producer resends (default 0.1: 10% of orders are sent
+//                                             again later under a new message id, as producers retry)
 // The latency is added to every DynamoDB request of every contender by a proxy: DynamoDB Local
 // runs its writes on about one thread, so concurrent requests queue inside it, while in the cloud a
 // request's time is mostly a network wait that concurrent requests overlap (in-region DynamoDB
@@ -38,8 +40,11 @@ const { values } = parseArgs({
     contenders: { type: 'string' },
     shape: { type: 'string', default: 'sqs' },
     seed: { type: 'string', default: '17' },
+    resend: { type: 'string', default: '0.1' },
   },
 });
+const RESEND = Number(values.resend);
+if (!(RESEND >= 0 && RESEND <= 1)) throw new Error('--resend is a rate between 0 and 1');
 const N = Number(values.messages);
 const ROUNDS = Number(values.rounds);
 const LATENCIES = list(values.latency).map(Number);
@@ -60,11 +65,15 @@ const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secret
 const setup = new DynamoDBClient(localClientConfig(local, dynamodbLocal.endpoint));
 let runs = 0;
 
-/** The same seeded orders for every contender: each message to one of `groups` customers, numbered per customer. */
+/**
+ * The same seeded orders for every contender: each message to one of `groups` customers, numbered
+ * per customer; a `RESEND` share of them is sent again a little later under a new message id (a
+ * producer's retry after SQS's deduplication window): the consumer must suppress the copy.
+ */
 const messagesFor = (n: number, groups: number): QueuedMessage[] => {
   const random = seededRandom(Number(values.seed) + groups);
   const seqs = new Map<string, number>();
-  return Array.from({ length: n }, (_, i) => {
+  const originals = Array.from({ length: n }, (_, i) => {
     const customerId = `customer-${Math.floor(random() * groups)}`;
     const seq = (seqs.get(customerId) ?? 0) + 1;
     seqs.set(customerId, seq);
@@ -84,6 +93,15 @@ const messagesFor = (n: number, groups: number): QueuedMessage[] => {
       receiveCount: 0,
     };
   });
+  const queue = [...originals];
+  for (const [i, original] of originals.entries()) {
+    if (random() >= RESEND) continue;
+    // Later in the stream (within the next 50 sends), after the original.
+    const at = Math.min(queue.length, queue.indexOf(original) + 1 + Math.floor(random() * 50));
+    queue.splice(at, 0, { ...original, messageId: `m-${i}-resent` });
+  }
+  // SQS numbers messages in the order it accepts them.
+  return queue.map((message, k) => ({ ...message, sequenceNumber: String(k + 1).padStart(20, '0') }));
 };
 
 const run = async (contender: Contender, groups: number, latencyMs: number, n: number): Promise<Row> => {
@@ -96,16 +114,22 @@ const run = async (contender: Contender, groups: number, latencyMs: number, n: n
     payments: await createTable(setup, `${id}-payments`),
   };
   const last = new Map<string, number>();
+  const issuedBefore = new Set<string>();
   let outOfOrder = 0;
   const handler = contender.build({
     documents: DynamoDBDocumentClient.from(client),
     tables,
     issued: (order) => {
+      // A handler may run again for a resent or repeated order (the optimistic and effect-conditional
+      // commits run it, then discard its writes): only an order issued for the first time counts.
+      if (issuedBefore.has(order.orderId)) return;
+      issuedBefore.add(order.orderId);
       if (order.seq <= (last.get(order.customerId) ?? 0)) outOfOrder += 1;
-      last.set(order.customerId, order.seq);
+      last.set(order.customerId, Math.max(order.seq, last.get(order.customerId) ?? 0));
     },
   });
   const messages = messagesFor(n, groups);
+  const delivered = messages.length;
   const stats = await deliver({ queue: fifoQueue(messages, SHAPE), handler, concurrency: 10 });
   const tally = meter.take();
   const requests = [...proxy.requests.values()].reduce((sum, count) => sum + count, 0);
@@ -129,15 +153,15 @@ const run = async (contender: Contender, groups: number, latencyMs: number, n: n
     latencyMs,
     groups,
     contender: contender.id,
-    messagesPerSec: n / stats.seconds,
-    requestsPerMessage: requests / n,
-    writeUnitsPerMessage: tally.write / n,
-    readUnitsPerMessage: tally.read / n,
-    sqsRequestsPerMessage: sqsRequests / n,
+    messagesPerSec: delivered / stats.seconds,
+    requestsPerMessage: requests / delivered,
+    writeUnitsPerMessage: tally.write / delivered,
+    readUnitsPerMessage: tally.read / delivered,
+    sqsRequestsPerMessage: sqsRequests / delivered,
     recordsPerBatch: stats.records / stats.invocations,
-    handlerMsPerMessage: stats.handlerMs / n,
+    handlerMsPerMessage: stats.handlerMs / delivered,
     cost: costPerMillion({
-      messages: n,
+      messages: delivered,
       writeUnits: tally.write,
       readUnits: tally.read,
       sqsRequests,
@@ -176,6 +200,7 @@ const rows = summarize(
 );
 printTable(rows, {
   messages: N,
+  resend: RESEND,
   rounds: ROUNDS,
   shape: SHAPE,
   ceiling,
@@ -184,7 +209,7 @@ printTable(rows, {
 if (values.json) {
   writeFileSync(
     values.json,
-    `${JSON.stringify({ messages: N, rounds: ROUNDS, shape: SHAPE, ceiling, node: process.version, rows, runs: runsDone }, null, 2)}\n`,
+    `${JSON.stringify({ messages: N, resend: RESEND, rounds: ROUNDS, shape: SHAPE, ceiling, node: process.version, rows, runs: runsDone }, null, 2)}\n`,
   );
   console.log(`figures: ${values.json}`);
 }
