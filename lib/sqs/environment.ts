@@ -3,3 +3,6 @@
  * and `sqsBatch` reads it when no `deadLetterQueueUrl` is given. One name on both sides.
  */
 export const DEAD_LETTER_QUEUE_URL_ENV = 'DEAD_LETTER_QUEUE_URL';
+
+/** The idempotency table's name, which `ReliableConsumer` passes to its function (`idempotencyTable`). */
+export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';

@@ -11,7 +11,7 @@ import {
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
 import { invalidOption } from '../options.ts';
 import { lazySqsClient } from '../sqs-sdk.ts';
-import { DEAD_LETTER_QUEUE_URL_ENV } from './environment.ts';
+import { DEAD_LETTER_QUEUE_URL_ENV, IDEMPOTENCY_TABLE_ENV } from './environment.ts';
 import type { FenceTable } from './fence.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
 import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
@@ -44,8 +44,9 @@ export type SqsBatchOptions<Body> = {
    * lower, so a late invocation's commit of a record after a later one of its group is cancelled
    * (`LateCommitFencedError`), never applied out of order (docs/semantics.md, the FIFO fence). On
    * for FIFO batches in `exactly-once` and `effect-conditional` mode, in the idempotency store's
-   * table (`dynamoDBStore`) or `{ tableName }`; `false` turns it off.
-   * @default the idempotency store's table when it is a dynamoDBStore, else off
+   * table (`dynamoDBStore`), else the `IDEMPOTENCY_TABLE` environment variable's (which
+   * `ReliableConsumer` sets), or `{ tableName }`; `false` turns it off.
+   * @default the idempotency store's table, else process.env.IDEMPOTENCY_TABLE's, else off
    */
   fence?: false | FenceTable;
   /**
@@ -246,6 +247,8 @@ const fenceOf = <Body>({ fence, idempotency }: SqsBatchOptions<Body>): { fence?:
   const mode = idempotency?.mode ?? 'exactly-once';
   if (fence === false || !idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
     return {};
-  const tableName = fence ? fence.tableName : idempotency.store?.transactional?.tableName;
+  const tableName = fence
+    ? fence.tableName
+    : (idempotency.store?.transactional?.tableName ?? (process.env[IDEMPOTENCY_TABLE_ENV] || undefined));
   return tableName ? { fence: { tableName } } : {};
 };
