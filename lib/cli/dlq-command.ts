@@ -1,0 +1,282 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Command, InvalidArgumentError } from 'commander';
+import {
+  deadLetterStats,
+  exportDeadLetters,
+  type NamedDeadLetterQueue,
+  readDeadLetters,
+  replayDeadLetters,
+  resolveDeadLetterQueues,
+} from '../dlq/index.ts';
+import { readAssembly, type StackTemplate } from '../local/template.ts';
+import {
+  queueHeader,
+  readNote,
+  renderLetter,
+  renderReplayProgress,
+  renderReplaySummary,
+  renderStats,
+} from './dlq-view.ts';
+import { CliSetupError } from './errors.ts';
+import { synthesize } from './synth.ts';
+
+type DlqFlags = {
+  endpoint?: string;
+  local?: boolean;
+  region?: string;
+  app?: string;
+  assembly?: string;
+  stack?: string[];
+  visibilityTimeout: number;
+};
+
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 43_200)
+    throw new InvalidArgumentError('must be whole seconds from 1 to 43200.');
+  return n;
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a number above 0.');
+  return n;
+};
+const date = (value: string) => {
+  // A duration back from now (30m, 2h, 1d) or an ISO date.
+  const ago = /^(\d+)(m|h|d)$/.exec(value);
+  const at = ago
+    ? new Date(Date.now() - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm'])
+    : new Date(value);
+  if (Number.isNaN(at.getTime()))
+    throw new InvalidArgumentError(
+      'must be an ISO date (2026-12-04T10:00:00Z) or a time back from now (30m, 2h, 1d).',
+    );
+  return at;
+};
+
+const clientOf = (flags: DlqFlags) => {
+  if (!flags.local && !flags.endpoint) return new SQSClient(flags.region ? { region: flags.region } : {});
+  const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL_SQS;
+  if (!endpoint)
+    throw new CliSetupError(
+      '--local needs the SQS endpoint that "reliable-events local" printed: pass --endpoint http://127.0.0.1:PORT, or run the "export AWS_ENDPOINT_URL_SQS=…" line it printed.',
+    );
+  return new SQSClient({
+    endpoint,
+    region: flags.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+};
+
+// The app's templates, read only when a queue is named by logical id or output (or not named).
+const templatesOf = (flags: DlqFlags, cleanups: (() => void)[]) => async (): Promise<StackTemplate[]> => {
+  const root = process.cwd();
+  let directory: string;
+  if (flags.assembly) {
+    directory = resolve(root, flags.assembly);
+    if (!existsSync(directory)) throw new CliSetupError(`--assembly ${flags.assembly}: no such directory.`);
+  } else {
+    if (!flags.app && !existsSync(join(root, 'cdk.json')))
+      throw new CliSetupError(
+        'Name the dead-letter queue by URL or name, or run this in your CDK project (or pass --assembly cdk.out) to name it by logical id.',
+      );
+    directory = await synthesize({ projectRoot: root, ...(flags.app ? { app: flags.app } : {}) });
+    const made = directory;
+    cleanups.push(() => rmSync(made, { recursive: true, force: true }));
+  }
+  const templates = readAssembly(directory);
+  return flags.stack ? templates.filter((t) => flags.stack!.includes(t.stackName)) : templates;
+};
+
+const withQueues = async (
+  refs: string[],
+  flags: DlqFlags,
+  run: (client: SQSClient, queues: NamedDeadLetterQueue[]) => Promise<void>,
+) => {
+  const client = clientOf(flags);
+  const cleanups: (() => void)[] = [];
+  try {
+    const queues = await resolveDeadLetterQueues({
+      client,
+      refs,
+      templates: templatesOf(flags, cleanups),
+      local: Boolean(flags.local || flags.endpoint),
+    });
+    await run(client, queues);
+  } finally {
+    for (const cleanup of cleanups) cleanup();
+    client.destroy();
+  }
+};
+
+const shared = (command: Command) =>
+  command
+    .argument(
+      '[queues...]',
+      'dead-letter queues (or their source queues): URLs, names, CDK logical ids or stack outputs; none: every DLQ of the app',
+    )
+    .option(
+      '--local',
+      'the queues of a running "reliable-events local" (its SQS endpoint from --endpoint or AWS_ENDPOINT_URL_SQS)',
+    )
+    .option('--endpoint <url>', 'an SQS endpoint, e.g. the one "reliable-events local" printed')
+    .option('--region <region>', "the AWS region (default: the SDK's, from AWS_REGION or your profile)")
+    .option('--app <command>', "the command that runs your CDK app (default: cdk.json's app)")
+    .option('--assembly <dir>', 'an already synthesized cloud assembly (cdk.out) to find logical ids in')
+    .option('--stack <name...>', 'only the queues of these stacks')
+    .option(
+      '--visibility-timeout <s>',
+      'how long each message read stays hidden from consumers; reading also adds 1 to its receive count',
+      seconds,
+    );
+
+/** `reliable-events dlq stats|show|replay|export`: what is in the dead-letter queues, and putting it back. */
+export const addDlqCommand = (program: Command) => {
+  const dlq = program
+    .command('dlq')
+    .description('Inspect, export and replay dead-letter queues, on AWS or on the local stack.');
+
+  shared(
+    dlq
+      .command('stats')
+      .description("Count dead letters by source queue, error and group; the oldest one's age."),
+  ).action(async (refs: string[], flags: DlqFlags) => {
+    const visibility = flags.visibilityTimeout ?? 15;
+    await withQueues(refs, flags, async (client, queues) => {
+      for (const queue of queues) {
+        const read = await readDeadLetters({
+          client,
+          queueUrl: queue.url,
+          visibilityTimeoutSeconds: visibility,
+        });
+        console.log(
+          queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, read.fifo),
+        );
+        console.log(renderStats(deadLetterStats(read.letters)));
+      }
+      console.log(readNote(visibility));
+    });
+  });
+
+  shared(
+    dlq.command('show').description('List dead letters: error, source, group, receive count, send time.'),
+  )
+    .option('--body', 'print each message body too (payloads are not printed without it)')
+    .option('--limit <n>', 'at most N messages per queue', positive, 50)
+    .action(async (refs: string[], flags: DlqFlags & { body?: boolean; limit: number }) => {
+      const visibility = flags.visibilityTimeout ?? 15;
+      await withQueues(refs, flags, async (client, queues) => {
+        for (const queue of queues) {
+          const read = await readDeadLetters({
+            client,
+            queueUrl: queue.url,
+            visibilityTimeoutSeconds: visibility,
+            maxMessages: flags.limit,
+          });
+          console.log(
+            queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, read.fifo),
+          );
+          for (const letter of read.letters) console.log(renderLetter(letter, Boolean(flags.body)));
+        }
+        console.log(readNote(visibility));
+      });
+    });
+
+  shared(
+    dlq
+      .command('replay')
+      .description('Send dead letters back to their source queues, in order, then delete them.'),
+  )
+    .option('--group <id>', 'only this message group')
+    .option('--error <name>', 'only messages dead-lettered with this error name')
+    .option('--since <when>', 'only messages dead-lettered since (ISO date, or 30m, 2h, 1d ago)', date)
+    .option('--to <queue>', 'where messages with no recorded source go (a URL or name); without it they stay')
+    .option('--dry-run', 'say what would be replayed; send and delete nothing')
+    .option('--rate <n>', 'at most N messages per second', positive)
+    .option(
+      '--ledger-table <name>',
+      'a DynamoDB table (string key "pk") recording each replay, so a re-run never resends to a standard queue',
+    )
+    .addHelpText(
+      'after',
+      '\nExits 0 when every selected message was replayed, 1 when some stay in the dead-letter queue (listed with the reason).',
+    )
+    .action(
+      async (
+        refs: string[],
+        flags: DlqFlags & {
+          group?: string;
+          error?: string;
+          since?: Date;
+          to?: string;
+          dryRun?: boolean;
+          rate?: number;
+          ledgerTable?: string;
+        },
+      ) => {
+        await withQueues(refs, flags, async (client, queues) => {
+          let held = 0;
+          for (const queue of queues) {
+            console.log(`dead-letter queue ${queue.name}  ${queue.url}${flags.dryRun ? '  (dry run)' : ''}`);
+            let shown = 0;
+            const report = await replayDeadLetters({
+              client,
+              queueUrl: queue.url,
+              filter: {
+                ...(flags.group ? { group: flags.group } : {}),
+                ...(flags.error ? { errorName: flags.error } : {}),
+                ...(flags.since ? { since: flags.since } : {}),
+              },
+              ...(flags.to ? { to: flags.to } : {}),
+              dryRun: Boolean(flags.dryRun),
+              ...(flags.rate ? { ratePerSecond: flags.rate } : {}),
+              ...(flags.visibilityTimeout ? { visibilityTimeoutSeconds: flags.visibilityTimeout } : {}),
+              ...(flags.ledgerTable ? { ledger: { tableName: flags.ledgerTable } } : {}),
+              onProgress: (progress) => {
+                if (process.stdout.isTTY) process.stdout.write(`\r  ${renderReplayProgress(progress)}`);
+                else if (progress.entries.length - shown >= 100) {
+                  shown = progress.entries.length;
+                  console.log(`  ${renderReplayProgress(progress)}`);
+                }
+              },
+            });
+            if (process.stdout.isTTY) process.stdout.write('\n');
+            console.log(renderReplaySummary(report, Boolean(flags.dryRun)));
+            held += report.held;
+          }
+          if (held > 0) process.exitCode = 1;
+        });
+      },
+    );
+
+  shared(
+    dlq
+      .command('export')
+      .description('Write every dead letter (body, attributes, group, ids, source, error) to a JSONL file.'),
+  )
+    .requiredOption(
+      '--to <file>',
+      'the JSONL file to create (never overwritten; readable by you only: it holds payloads)',
+    )
+    .action(async (refs: string[], flags: DlqFlags & { to: string }) => {
+      const visibility = flags.visibilityTimeout ?? 15;
+      await withQueues(refs, flags, async (client, queues) => {
+        for (const [i, queue] of queues.entries()) {
+          const file = queues.length === 1 ? flags.to : flags.to.replace(/(\.jsonl)?$/, `.${i + 1}.jsonl`);
+          const read = await exportDeadLetters({
+            client,
+            queueUrl: queue.url,
+            file,
+            visibilityTimeoutSeconds: visibility,
+            maxMessages: 100_000,
+          });
+          console.log(
+            `${queue.name}: ${read.letters.length} of ~${read.approximateCount} messages → ${file}`,
+          );
+        }
+        console.log(readNote(visibility));
+      });
+    });
+};
