@@ -78,10 +78,6 @@ const templatesOf = (flags: DlqFlags, cleanups: (() => void)[]) => async (): Pro
     directory = resolve(root, flags.assembly);
     if (!existsSync(directory)) throw new CliSetupError(`--assembly ${flags.assembly}: no such directory.`);
   } else {
-    if (!flags.app && !existsSync(join(root, 'cdk.json')))
-      throw new CliSetupError(
-        'Name the dead-letter queue by URL or name, or run this in your CDK project (or pass --assembly cdk.out) to name it by logical id.',
-      );
     directory = await synthesize({ projectRoot: root, ...(flags.app ? { app: flags.app } : {}) });
     const made = directory;
     cleanups.push(() => rmSync(made, { recursive: true, force: true }));
@@ -98,10 +94,11 @@ const withQueues = async (
   const client = clientOf(flags);
   const cleanups: (() => void)[] = [];
   try {
+    const hasApp = Boolean(flags.assembly || flags.app || existsSync(join(process.cwd(), 'cdk.json')));
     const queues = await resolveDeadLetterQueues({
       client,
       refs,
-      templates: templatesOf(flags, cleanups),
+      ...(hasApp ? { templates: templatesOf(flags, cleanups) } : {}),
       local: Boolean(flags.local || flags.endpoint),
     });
     await run(client, queues);
