@@ -173,7 +173,14 @@ export const addDlqCommand = (program: Command) => {
             maxMessages: flags.limit,
           });
           console.log(
-            queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, read.fifo),
+            queueHeader(
+              queue.name,
+              queue.url,
+              read.letters.length,
+              read.approximateCount,
+              read.fifo,
+              flags.limit,
+            ),
           );
           for (const letter of read.letters) console.log(renderLetter(letter, Boolean(flags.body)));
         }

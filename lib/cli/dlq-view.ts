@@ -18,10 +18,17 @@ const counts = (tally: Record<string, number>, max = 8) => {
 export const readNote = (visibility: number) =>
   `(reading hid each message for up to ${visibility} s and added 1 to its receive count; all were made visible again)`;
 
-export const queueHeader = (name: string, url: string, read: number, approximate: number, fifo: boolean) =>
+export const queueHeader = (
+  name: string,
+  url: string,
+  read: number,
+  approximate: number,
+  fifo: boolean,
+  limit = Number.POSITIVE_INFINITY,
+) =>
   `dead-letter queue ${name}  ${url}\n  ${read} read of ~${approximate} in the queue${
-    fifo && read < approximate
-      ? ' (FIFO: a read sees at most one receive of each group; replay drains the rest)'
+    fifo && read < approximate && read < limit
+      ? ' (FIFO: a read sees at most 10 messages of each group; replay drains the rest)'
       : ''
   }`;
 

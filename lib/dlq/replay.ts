@@ -124,7 +124,11 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
   const hold = new Map<string, string>(); // message id → receipt handle, made visible at the end
   const done = new Set<string>();
   const blockedGroups = new Set<string>();
-  const deadline = Date.now() + opts.timeoutMs;
+  const startedAt = Date.now();
+  const deadline = startedAt + opts.timeoutMs;
+  // What this run sent: a replayed message that fails again comes back to the DLQ under one of these
+  // ids (and after startedAt). It waits for the next run, or a replay would chase its own tail.
+  const sentIds = new Set<string>();
   let lastSend = 0;
 
   const record = (letter: DeadLetter, entry: Omit<ReplayEntry, 'messageId' | 'replayId'>) => {
@@ -164,6 +168,11 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
       if (letter.groupId) blockedGroups.add(letter.groupId);
       return record(letter, { outcome: 'skipped' });
     }
+    if (letter.sentAt > startedAt || (letter.source?.messageId && sentIds.has(letter.source.messageId)))
+      return keep(letter, {
+        outcome: 'held',
+        reason: 'dead-lettered after this replay began (again, if it was replayed)',
+      });
     if (letter.groupId && blockedGroups.has(letter.groupId))
       return keep(letter, { outcome: 'held', reason: 'behind an earlier message of its group that stays' });
     const sourceName = letter.source?.queue ?? opts.to;
@@ -202,7 +211,7 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
     const attributes: Record<string, MessageAttributeValue> = { ...letter.attributes };
     if (Object.keys(attributes).length < MAX_ATTRIBUTES)
       attributes[ReplayAttribute.ReplayOf] = { DataType: 'String', StringValue: replayId };
-    await client.send(
+    const { MessageId } = await client.send(
       new SendMessageCommand({
         QueueUrl: target.url,
         MessageBody: letter.body,
@@ -212,6 +221,7 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
           : {}),
       }),
     );
+    if (MessageId) sentIds.add(MessageId);
     await ledger?.markSent(replayId);
     await opts.onStep?.('sent', letter);
     await remove(letter);

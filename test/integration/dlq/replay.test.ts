@@ -199,6 +199,34 @@ describe('dlq replay', () => {
     expect((await drain(sqs, orders.url)).map(bodyOf).sort()).toEqual(['a0', 'a1', 'b0', 'c0']);
   });
 
+  it('leaves a message that fails again during the replay for the next run, instead of chasing it', async () => {
+    const dlq = await createQueue(sqs, 'dlq', true);
+    const orders = await createQueue(sqs, 'orders', true);
+    for (const id of ['p1', 'p2', 'p3'])
+      await deadLetter(sqs, dlq.url, orders.name, order(id, { group: 'g' }));
+    // A consumer that dead-letters each poison message again as soon as it is replayed.
+    const report = await replayDeadLetters({
+      client: sqs,
+      queueUrl: dlq.url,
+      visibilityTimeoutSeconds: 5,
+      maxMessages: 50,
+      onStep: async (step, letter) => {
+        if (step === 'sent')
+          await deadLetter(
+            sqs,
+            dlq.url,
+            orders.name,
+            order(`${letter.source?.messageId}-again`, { group: 'h' }),
+          );
+      },
+    });
+    expect(report).toMatchObject({ replayed: 3, held: 3 });
+    expect(report.entries.filter((e) => e.outcome === 'held').map((e) => e.reason)).toEqual(
+      Array(3).fill('dead-lettered after this replay began (again, if it was replayed)'),
+    );
+    expect(await messagesIn(sqs, dlq.url)).toBe(3);
+  });
+
   it('sends nothing and deletes nothing on a dry run', async () => {
     const dlq = await createQueue(sqs, 'dlq');
     const orders = await createQueue(sqs, 'orders');
