@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
 import {
+  type DeadLetterStats,
   deadLetterStats,
   exportDeadLetters,
   type NamedDeadLetterQueue,
@@ -55,6 +56,10 @@ const date = (value: string) => {
     );
   return at;
 };
+
+// SQS hands out a FIFO group's next messages only once the ones in flight are deleted or visible again.
+const groupCut = (fifo: boolean, stats: DeadLetterStats) =>
+  fifo && Object.values(stats.byGroup).some((n) => n >= 10);
 
 const clientOf = (flags: DlqFlags) => {
   if (!flags.local && !flags.endpoint) return new SQSClient(flags.region ? { region: flags.region } : {});
@@ -148,10 +153,10 @@ export const addDlqCommand = (program: Command) => {
           queueUrl: queue.url,
           visibilityTimeoutSeconds: visibility,
         });
-        console.log(
-          queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, read.fifo),
-        );
-        console.log(renderStats(deadLetterStats(read.letters)));
+        const stats = deadLetterStats(read.letters);
+        const cut = groupCut(read.fifo, stats);
+        console.log(queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, cut));
+        console.log(renderStats(stats));
       }
       console.log(readNote(visibility));
     });
@@ -178,8 +183,7 @@ export const addDlqCommand = (program: Command) => {
               queue.url,
               read.letters.length,
               read.approximateCount,
-              read.fifo,
-              flags.limit,
+              read.letters.length < flags.limit && groupCut(read.fifo, deadLetterStats(read.letters)),
             ),
           );
           for (const letter of read.letters) console.log(renderLetter(letter, Boolean(flags.body)));

@@ -23,13 +23,11 @@ export const queueHeader = (
   url: string,
   read: number,
   approximate: number,
-  fifo: boolean,
-  limit = Number.POSITIVE_INFINITY,
+  /** Some FIFO group had 10 messages read: its later ones cannot be read without deleting these. */
+  groupCut: boolean,
 ) =>
   `dead-letter queue ${name}  ${url}\n  ${read} read of ~${approximate} in the queue${
-    fifo && read < approximate && read < limit
-      ? ' (FIFO: a read sees at most 10 messages of each group; replay drains the rest)'
-      : ''
+    groupCut ? ' (FIFO: a read sees at most 10 messages of a group; replay drains the rest)' : ''
   }`;
 
 export const renderStats = (stats: DeadLetterStats) =>

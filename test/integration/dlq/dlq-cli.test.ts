@@ -51,6 +51,18 @@ describe('reliable-events dlq on the local stack', () => {
     expect(await messagesIn(sqs, dlq.url)).toBe(2);
   });
 
+  it('stats says when a FIFO group has more than a read can see', async () => {
+    const dlq = await createQueue(sqs, 'dlq', true);
+    for (let i = 0; i < 11; i++)
+      await deadLetter(sqs, dlq.url, 'orders.fifo', order(`o${i}`, { group: 'g' }));
+    const stats = await run(['stats', dlq.url, ...endpoint, '--visibility-timeout', '5']);
+    expect(stats.stdout).toContain(
+      '10 read of ~11 in the queue (FIFO: a read sees at most 10 messages of a group',
+    );
+    const show = await run(['show', dlq.url, ...endpoint, '--limit', '3']);
+    expect(show.stdout).toContain('3 read of ~11 in the queue\n');
+  });
+
   it('replay: a dry run first, then the replay; what cannot be placed stays, named, and the exit code is 1', async () => {
     const dlq = await createQueue(sqs, 'dlq');
     const orders = await createQueue(sqs, 'orders');

@@ -227,6 +227,35 @@ describe('dlq replay', () => {
     expect(await messagesIn(sqs, dlq.url)).toBe(3);
   });
 
+  it('replays a FIFO DLQ into a standard queue, and holds a standard DLQ message with no group bound for a FIFO queue', async () => {
+    const fifoDlq = await createQueue(sqs, 'dlq', true);
+    const standard = await createQueue(sqs, 'jobs');
+    await deadLetter(sqs, fifoDlq.url, standard.name, order('j1', { group: 'g' }));
+    expect(
+      await replayDeadLetters({ client: sqs, queueUrl: fifoDlq.url, visibilityTimeoutSeconds: 5 }),
+    ).toMatchObject({
+      replayed: 1,
+    });
+    expect((await drain(sqs, standard.url)).map(bodyOf)).toEqual(['j1']);
+
+    const standardDlq = await createQueue(sqs, 'dlq');
+    const fifo = await createQueue(sqs, 'orders', true);
+    await deadLetter(sqs, standardDlq.url, fifo.name, order('o1'));
+    const back = await replayDeadLetters({
+      client: sqs,
+      queueUrl: standardDlq.url,
+      visibilityTimeoutSeconds: 5,
+    });
+    expect(back.entries).toEqual([
+      expect.objectContaining({
+        outcome: 'held',
+        reason: 'the target is FIFO and the message has no group id',
+      }),
+    ]);
+    expect(await messagesIn(sqs, fifo.url)).toBe(0);
+    expect(await messagesIn(sqs, standardDlq.url)).toBe(1);
+  });
+
   it('sends nothing and deletes nothing on a dry run', async () => {
     const dlq = await createQueue(sqs, 'dlq');
     const orders = await createQueue(sqs, 'orders');
