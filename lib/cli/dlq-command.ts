@@ -107,6 +107,13 @@ const withQueues = async (
       local: Boolean(flags.local || flags.endpoint),
     });
     await run(client, queues);
+  } catch (error) {
+    const endpoint = flags.endpoint ?? (flags.local ? process.env.AWS_ENDPOINT_URL_SQS : undefined);
+    if (endpoint && (error as { code?: string }).code === 'ECONNREFUSED')
+      throw new CliSetupError(
+        `Nothing answers at ${endpoint}: start "reliable-events local" (it prints its SQS endpoint), or pass the endpoint of the one running.`,
+      );
+    throw error;
   } finally {
     for (const cleanup of cleanups) cleanup();
     client.destroy();

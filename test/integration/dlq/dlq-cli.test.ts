@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deployLocal } from '../../../lib/local/index.ts';
@@ -156,6 +157,17 @@ describe('reliable-events dlq on the local stack', () => {
     expect(noEndpoint.code).toBe(2);
     expect(noEndpoint.stderr).toContain(
       '--local needs the SQS endpoint that "reliable-events local" printed',
+    );
+    const closed = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => done(port));
+      });
+    });
+    const down = await run(['stats', 'x', '--endpoint', `http://127.0.0.1:${closed}`]);
+    expect(down.code).toBe(2);
+    expect(down.stderr.trim()).toBe(
+      `reliable-events: Nothing answers at http://127.0.0.1:${closed}: start "reliable-events local" (it prints its SQS endpoint), or pass the endpoint of the one running.`,
     );
     const badSince = await run(['replay', 'x', ...endpoint, '--since', 'yesterday']);
     expect(badSince.code).toBe(2);
