@@ -17,7 +17,11 @@ const { sqs, dynamodb } = localClients();
 const bodyOf = (m: { Body?: string }) => (JSON.parse(m.Body!) as { orderId: string }).orderId;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-// A message SQS's own redrive moved: a source with maxReceiveCount 1, received twice.
+// A message SQS's own redrive moved: a source with maxReceiveCount 1, received twice. On AWS a
+// receive asking for all system attributes also returns DeadLetterQueueSourceArn, which names the
+// source (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html,
+// MessageSystemAttributeNames); fauxqs 2.4.1 does not set it, so here such a message has no
+// recorded source. test/unit/dlq/dead-letter-message.test.ts covers the AWS shape.
 const redriven = async (dlqUrl: string, body: string) => {
   const source = await createQueue(sqs, 'redrive-src', false, {
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(sqs, dlqUrl), maxReceiveCount: 1 }),
