@@ -99,9 +99,11 @@ export const readDeadLetters = async (options: ReadDeadLettersOptions): Promise<
           VisibilityTimeout: opts.visibilityTimeoutSeconds,
         }),
       );
-      if (Messages.length === 0) break;
-      // A message seen again (its visibility ran out during a long read) keeps its place.
+      // A message seen again (its visibility ran out during a long read) keeps its place; a receive
+      // that brings nothing new ends the read.
+      const fresh = Messages.filter((m) => !byId.has(m.MessageId ?? ''));
       for (const message of Messages) byId.set(message.MessageId ?? '', message);
+      if (fresh.length === 0) break;
     }
   } finally {
     await release(

@@ -395,6 +395,37 @@ describe('dlq replay killed mid-way, then run again: 0 lost, 0 sent twice', () =
   });
 });
 
+it("FIFO with a ledger: a message in doubt within SQS's 5 minutes is sent again under the same deduplication id, and lands once", async () => {
+  const dlq = await createQueue(sqs, 'dlq', true);
+  const orders = await createQueue(sqs, 'orders', true);
+  const tableName = await createTable(dynamodb, 'replay-ledger');
+  await deadLetter(sqs, dlq.url, orders.name, order('o1', { group: 'g' }));
+  // A run that sent o1 (under the replay's deduplication id), then died before marking it.
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: orders.url,
+      MessageBody: JSON.stringify({ orderId: 'o1' }),
+      MessageGroupId: 'g',
+      MessageDeduplicationId: 'replay-o1',
+    }),
+  );
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { pk: { S: 'replay#o1' }, status: { S: 'sending' }, at: { N: String(Date.now() - 1000) } },
+    }),
+  );
+  const rerun = await replayDeadLetters({
+    client: sqs,
+    queueUrl: dlq.url,
+    ledger: { client: dynamodb, tableName },
+    visibilityTimeoutSeconds: 5,
+  });
+  expect(rerun).toMatchObject({ replayed: 1, held: 0 });
+  expect((await drain(sqs, orders.url)).map(bodyOf)).toEqual(['o1']);
+  expect(await messagesIn(sqs, dlq.url)).toBe(0);
+});
+
 it('a message sent to the DLQ with attributes of ours but no error still replays (sanity: SendMessage path)', async () => {
   const dlq = await createQueue(sqs, 'dlq');
   const orders = await createQueue(sqs, 'orders');
