@@ -130,6 +130,11 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
   // ids (and after startedAt). It waits for the next run, or a replay would chase its own tail.
   const sentIds = new Set<string>();
   let lastSend = 0;
+  // Paced, a receive takes no more than half its visibility timeout to replay, so no receipt
+  // handle expires (and no message shows up again) while it waits its turn.
+  const perReceive = opts.ratePerSecond
+    ? Math.min(10, Math.max(1, Math.floor((opts.ratePerSecond * opts.visibilityTimeoutSeconds) / 2)))
+    : 10;
 
   const record = (letter: DeadLetter, entry: Omit<ReplayEntry, 'messageId' | 'replayId'>) => {
     report.entries.push({
@@ -234,6 +239,7 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           ...RECEIVE_ATTRIBUTES,
+          MaxNumberOfMessages: perReceive,
           VisibilityTimeout: opts.visibilityTimeoutSeconds,
         }),
       );
