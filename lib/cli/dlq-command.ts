@@ -1,17 +1,6 @@
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { type Command, InvalidArgumentError } from 'commander';
-import {
-  type DeadLetterStats,
-  deadLetterStats,
-  exportDeadLetters,
-  type NamedDeadLetterQueue,
-  readDeadLetters,
-  replayDeadLetters,
-  resolveDeadLetterQueues,
-} from '../dlq/index.ts';
-import { readAssembly, type StackTemplate } from '../local/template.ts';
+import type { Command } from 'commander';
+import { deadLetterStats, exportDeadLetters, readDeadLetters, replayDeadLetters } from '../dlq/index.ts';
+import { type DlqFlags, date, groupCut, ledgerOf, positive, seconds, withQueues } from './dlq-setup.ts';
 import {
   queueHeader,
   readNote,
@@ -20,105 +9,6 @@ import {
   renderReplaySummary,
   renderStats,
 } from './dlq-view.ts';
-import { CliSetupError } from './errors.ts';
-import { synthesize } from './synth.ts';
-
-type DlqFlags = {
-  endpoint?: string;
-  local?: boolean;
-  region?: string;
-  app?: string;
-  assembly?: string;
-  stack?: string[];
-  visibilityTimeout: number;
-};
-
-const seconds = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 43_200)
-    throw new InvalidArgumentError('must be whole seconds from 1 to 43200.');
-  return n;
-};
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('must be a number above 0.');
-  return n;
-};
-const date = (value: string) => {
-  // A duration back from now (30m, 2h, 1d) or an ISO date.
-  const ago = /^(\d+)(m|h|d)$/.exec(value);
-  const at = ago
-    ? new Date(Date.now() - Number(ago[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[ago[2] as 'm'])
-    : new Date(value);
-  if (Number.isNaN(at.getTime()))
-    throw new InvalidArgumentError(
-      'must be an ISO date (2026-12-04T10:00:00Z) or a time back from now (30m, 2h, 1d).',
-    );
-  return at;
-};
-
-// SQS hands out a FIFO group's next messages only once the ones in flight are deleted or visible again.
-const groupCut = (fifo: boolean, stats: DeadLetterStats) =>
-  fifo && Object.values(stats.byGroup).some((n) => n >= 10);
-
-const clientOf = (flags: DlqFlags) => {
-  if (!flags.local && !flags.endpoint) return new SQSClient(flags.region ? { region: flags.region } : {});
-  const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL_SQS;
-  if (!endpoint)
-    throw new CliSetupError(
-      '--local needs the SQS endpoint that "reliable-events local" printed: pass --endpoint http://127.0.0.1:PORT, or run the "export AWS_ENDPOINT_URL_SQS=…" line it printed.',
-    );
-  return new SQSClient({
-    endpoint,
-    region: flags.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-};
-
-// The app's templates, read only when a queue is named by logical id or output (or not named).
-const templatesOf = (flags: DlqFlags, cleanups: (() => void)[]) => async (): Promise<StackTemplate[]> => {
-  const root = process.cwd();
-  let directory: string;
-  if (flags.assembly) {
-    directory = resolve(root, flags.assembly);
-    if (!existsSync(directory)) throw new CliSetupError(`--assembly ${flags.assembly}: no such directory.`);
-  } else {
-    directory = await synthesize({ projectRoot: root, ...(flags.app ? { app: flags.app } : {}) });
-    const made = directory;
-    cleanups.push(() => rmSync(made, { recursive: true, force: true }));
-  }
-  const templates = readAssembly(directory);
-  return flags.stack ? templates.filter((t) => flags.stack!.includes(t.stackName)) : templates;
-};
-
-const withQueues = async (
-  refs: string[],
-  flags: DlqFlags,
-  run: (client: SQSClient, queues: NamedDeadLetterQueue[]) => Promise<void>,
-) => {
-  const client = clientOf(flags);
-  const cleanups: (() => void)[] = [];
-  try {
-    const hasApp = Boolean(flags.assembly || flags.app || existsSync(join(process.cwd(), 'cdk.json')));
-    const queues = await resolveDeadLetterQueues({
-      client,
-      refs,
-      ...(hasApp ? { templates: templatesOf(flags, cleanups) } : {}),
-      local: Boolean(flags.local || flags.endpoint),
-    });
-    await run(client, queues);
-  } catch (error) {
-    const endpoint = flags.endpoint ?? (flags.local ? process.env.AWS_ENDPOINT_URL_SQS : undefined);
-    if (endpoint && (error as { code?: string }).code === 'ECONNREFUSED')
-      throw new CliSetupError(
-        `Nothing answers at ${endpoint}: start "reliable-events local" (it prints its SQS endpoint), or pass the endpoint of the one running.`,
-      );
-    throw error;
-  } finally {
-    for (const cleanup of cleanups) cleanup();
-    client.destroy();
-  }
-};
 
 const shared = (command: Command) =>
   command
@@ -137,7 +27,7 @@ const shared = (command: Command) =>
     .option('--stack <name...>', 'only the queues of these stacks')
     .option(
       '--visibility-timeout <s>',
-      'how long each message read stays hidden from consumers; reading also adds 1 to its receive count',
+      'how long each message read stays hidden from consumers (default: 15 s to read, 30 s to replay); each read adds 1 to its receive count',
       seconds,
     );
 
@@ -248,7 +138,7 @@ export const addDlqCommand = (program: Command) => {
               dryRun: Boolean(flags.dryRun),
               ...(flags.rate ? { ratePerSecond: flags.rate } : {}),
               ...(flags.visibilityTimeout ? { visibilityTimeoutSeconds: flags.visibilityTimeout } : {}),
-              ...(flags.ledgerTable ? { ledger: { tableName: flags.ledgerTable } } : {}),
+              ...(flags.ledgerTable ? { ledger: ledgerOf(flags, flags.ledgerTable) } : {}),
               onProgress: (progress) => {
                 if (process.stdout.isTTY) process.stdout.write(`\r  ${renderReplayProgress(progress)}`);
                 else if (progress.entries.length - shown >= 100) {
