@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deployLocal } from '../../../lib/local/index.ts';
-import { localClients, messagesIn, uniqueName } from '../../support/local.ts';
+import { createTable, localClients, messagesIn, uniqueName } from '../../support/local.ts';
 import { createQueue, deadLetter, drain, order } from './support.ts';
 
 const root = join(import.meta.dirname, '../../..');
@@ -13,14 +14,14 @@ mkdirSync(join(root, '.local'), { recursive: true });
 const scratch = mkdtempSync(join(root, '.local/dlq-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const { sqs, stack } = localClients();
+const { sqs, stack, dynamodb } = localClients();
 const { AWS_ENDPOINT_URL_SQS: _, ...environment } = process.env;
-const run = (args: string[], cwd = scratch) =>
+const run = (args: string[], cwd = scratch, env: Record<string, string> = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       [main, 'dlq', ...args],
-      { cwd, env: { ...environment, AWS_REGION: stack.region }, timeout: 60_000 },
+      { cwd, env: { ...environment, AWS_REGION: stack.region, ...env }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
@@ -81,6 +82,26 @@ describe('reliable-events dlq on the local stack', () => {
     expect(`${replay.stdout}${replay.stderr}`).not.toContain('card-');
     expect((await drain(sqs, orders.url)).map((m) => m.Body)).toEqual([expect.stringContaining('"o1"')]);
     expect(await messagesIn(sqs, dlq.url)).toBe(1);
+  });
+
+  it('replay --ledger-table on the local stack records each replay in its DynamoDB Local', async () => {
+    const dlq = await createQueue(sqs, 'dlq');
+    const orders = await createQueue(sqs, 'orders');
+    await deadLetter(sqs, dlq.url, orders.name, order('o1'));
+    const table = await createTable(dynamodb, 'replay-ledger');
+    const withoutEndpoint = await run(['replay', dlq.url, '--local', ...endpoint, '--ledger-table', table]);
+    expect(withoutEndpoint.code).toBe(2);
+    expect(withoutEndpoint.stderr).toContain('--ledger-table on the local stack needs its DynamoDB endpoint');
+    expect(await messagesIn(sqs, dlq.url)).toBe(1);
+    const replay = await run(['replay', dlq.url, '--local', ...endpoint, '--ledger-table', table], scratch, {
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodb.endpoint,
+    });
+    expect(replay.stdout).toContain('replayed 1 · already replayed 0 · held 0');
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: 'replay#o1' } } }),
+    );
+    expect(Item?.status).toEqual({ S: 'sent' });
+    expect(await messagesIn(sqs, orders.url)).toBe(1);
   });
 
   it('export writes one JSON line per message, readable by its owner only, and never overwrites', async () => {
