@@ -106,7 +106,7 @@ export class ReliabilityAlarms extends Construct {
             statistic: 'Maximum',
           }),
           threshold: 1,
-          description: `A message of ${serviceName} is in its dead-letter queue. Read its reliable-events.error-* attributes, fix the cause, then redrive it (StartMessageMoveTask).`,
+          description: `A message of ${serviceName} is in its dead-letter queue. See why with "npx reliable-events dlq stats ${queue.queueName}" (and "dlq show"), fix the cause, then "npx reliable-events dlq replay ${queue.queueName}" (in order, group by group, each message once: README, "When a dead-letter alarm fires").`,
         },
         {
           id: `OldestMessage${i}`,
@@ -128,7 +128,7 @@ export class ReliabilityAlarms extends Construct {
           id: `DeadLettered${i}`,
           metric: custom({ queue, serviceName }, MetricName.MessagesDeadLettered),
           threshold: 1,
-          description: `${serviceName} sent a poison message to the dead-letter queue. Read the "dead-lettered" log line for the reason.`,
+          description: `${serviceName} sent a poison message to the dead-letter queue. See why with "npx reliable-events dlq show ${queue.queueName}" (or the "dead-lettered" log line); once fixed, "npx reliable-events dlq replay ${queue.queueName}".`,
         },
         {
           id: `Errors${i}`,

@@ -1,4 +1,6 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../lib/errors.ts';
@@ -44,6 +46,8 @@ export const reliableQueueDefaults = {
  */
 export class ReliableQueue extends Construct {
   readonly queue: sqs.Queue;
+  /** The queue's name, known at synthesis: what `reliable-events dlq stats|replay <name>` takes. */
+  readonly queueName: string;
   readonly deadLetterQueue: sqs.IQueue;
   readonly fifo: boolean;
   readonly maxReceiveCount: number;
@@ -86,6 +90,7 @@ export class ReliableQueue extends Construct {
     });
 
     this.fifo = fifo;
+    this.queueName = queueName;
     this.maxReceiveCount = maxReceiveCount;
     this.visibilityTimeout = props.visibilityTimeout ?? reliableQueueDefaults.visibilityTimeout;
     this.deadLetterQueue =
@@ -118,5 +123,40 @@ export class ReliableQueue extends Construct {
         : {}),
       removalPolicy,
     });
+  }
+
+  /**
+   * Lets `grantee` run `reliable-events dlq stats|show|replay|export` (or `replayDeadLetters`) on
+   * this queue and nothing more: receive, delete and change the visibility of the dead-letter
+   * queue's messages and read its attributes; send to this queue and read its attributes (the
+   * command finds the DLQ through the redrive policy); and the KMS actions a customer-managed key
+   * on either queue needs (SQS: a sender needs kms:GenerateDataKey and kms:Decrypt, a receiver
+   * kms:Decrypt — https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+   * With `ledger`, also the conditional put and update a replay ledger makes.
+   *
+   * @example
+   * orders.grantDeadLetterReplay(operatorRole);
+   */
+  grantDeadLetterReplay(
+    grantee: iam.IGrantable,
+    options: { readonly ledger?: dynamodb.ITable } = {},
+  ): iam.Grant {
+    const grants = [
+      this.deadLetterQueue.grant(
+        grantee,
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ),
+      this.queue.grant(grantee, 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
+    ];
+    const dlqKey = this.deadLetterQueue.encryptionMasterKey;
+    if (dlqKey) grants.push(dlqKey.grant(grantee, 'kms:Decrypt'));
+    const queueKey = this.queue.encryptionMasterKey;
+    if (queueKey) grants.push(queueKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
+    if (options.ledger) grants.push(options.ledger.grant(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem'));
+    return grants.reduce((all, grant) => all.combine(grant));
   }
 }

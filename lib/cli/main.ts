@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `reliable-events` command: `verify` proves a CDK app under injected faults, `local` runs it.
+// The `reliable-events` command: `verify` proves a CDK app under injected faults, `local` runs it,
+// `dlq` inspects and replays its dead-letter queues.
 import { Command, CommanderError } from 'commander';
 import { ReliableEventsError } from '../errors.ts';
+import { addDlqCommand } from './dlq-command.ts';
 import { addLocalCommand } from './local-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
 
@@ -13,6 +15,7 @@ const program = new Command('reliable-events')
   .showHelpAfterError('(--help for the options)');
 addVerifyCommand(program);
 addLocalCommand(program);
+addDlqCommand(program);
 
 try {
   await program.parseAsync(process.argv);

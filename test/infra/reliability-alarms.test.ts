@@ -39,6 +39,34 @@ describe('the example app', () => {
     }
   });
 
+  it("names the commands that inspect and replay each dead-letter queue, by its source queue's name", () => {
+    const dlqAlarms = [
+      ...alarmOn('ApproximateNumberOfMessagesVisible'),
+      ...alarmOn(MetricName.MessagesDeadLettered),
+    ];
+    expect(dlqAlarms).toHaveLength(4);
+    const sources = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy,
+    );
+    for (const alarm of alarmOn('ApproximateNumberOfMessagesVisible')) {
+      // The alarm watches a DLQ; its description must name the queue that redrives into it.
+      const [{ Value }] = alarm.Properties.Dimensions as [{ Value: { 'Fn::GetAtt': [string, string] } }];
+      const [, source] = sources.find(
+        ([, r]) =>
+          (r.Properties.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': [string] } })
+            .deadLetterTargetArn['Fn::GetAtt'][0] === Value['Fn::GetAtt'][0],
+      )!;
+      const name = source.Properties.QueueName as string;
+      expect(alarm.Properties.AlarmDescription).toContain(`"npx reliable-events dlq stats ${name}"`);
+      expect(alarm.Properties.AlarmDescription).toContain(`"npx reliable-events dlq replay ${name}"`);
+    }
+    for (const alarm of dlqAlarms) {
+      expect(alarm.Properties.AlarmDescription).toMatch(/npx reliable-events dlq (stats|show) \S+/);
+      // CloudWatch: an alarm description is at most 1024 characters.
+      expect((alarm.Properties.AlarmDescription as string).length).toBeLessThanOrEqual(1024);
+    }
+  });
+
   it('alarms on the age of the oldest message, function errors and throttles', () => {
     expect(
       alarmOn('ApproximateAgeOfOldestMessage').map((a) => [

@@ -1,9 +1,14 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ReliableQueue } from '../../infra/constructs/index.ts';
 import { ConfigurationError } from '../../lib/errors.ts';
+import { scratchDir } from '../support/scratch.ts';
 
 const synth = (build: (stack: Stack) => void) => {
   const stack = new Stack(new App(), 'Test');
@@ -104,4 +109,76 @@ describe('ReliableQueue', () => {
       }).visibilityTimeout.toSeconds(),
     ).toBe(600);
   });
+});
+
+describe('ReliableQueue.grantDeadLetterReplay', () => {
+  const nagDirs = [scratchDir('replay-grant-nag'), scratchDir('replay-grant-nag-careless')] as const;
+  const statementsOf = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+  const actions = (statement: { Action: string | string[] }) => [statement.Action].flat().sort();
+
+  it('grants receive, delete and visibility on the DLQ, send on the queue, and nothing else', () => {
+    let ids: { queue: string; dlq: string } = { queue: '', dlq: '' };
+    const template = synth((stack) => {
+      const orders = new ReliableQueue(stack, 'Orders');
+      const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+      orders.grantDeadLetterReplay(role);
+      ids = {
+        queue: stack.getLogicalId(orders.queue.node.defaultChild as sqs.CfnQueue),
+        dlq: stack.getLogicalId(orders.deadLetterQueue.node.defaultChild as sqs.CfnQueue),
+      };
+    });
+    const statements = statementsOf(template);
+    expect(statements).toHaveLength(2);
+    const on = (id: string) => statements.find((s) => JSON.stringify(s.Resource).includes(`"${id}"`))!;
+    expect(actions(on(ids.dlq))).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(actions(on(ids.queue))).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect(on(ids.queue).Resource).toEqual({ 'Fn::GetAtt': [ids.queue, 'Arn'] });
+    expect(JSON.stringify(statements)).not.toMatch(/"\*"|sqs:\*|kms:/);
+  });
+
+  it("adds kms:Decrypt on a customer-managed key of the DLQ, and the ledger table's put and update", () => {
+    const template = synth((stack) => {
+      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+      const dlq = new sqs.Queue(stack, 'Dlq', {
+        fifo: true,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: key,
+      });
+      const ledger = new dynamodb.Table(stack, 'Ledger', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      });
+      const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+      new ReliableQueue(stack, 'Orders', { deadLetterQueue: dlq }).grantDeadLetterReplay(role, { ledger });
+    });
+    const statements = statementsOf(template);
+    expect(statements.map(actions)).toEqual(
+      expect.arrayContaining([['kms:Decrypt'], ['dynamodb:PutItem', 'dynamodb:UpdateItem']]),
+    );
+    expect(JSON.stringify(statements)).not.toMatch(/kms:(Encrypt|GenerateDataKey|ReEncrypt)/);
+  });
+
+  it('keeps cdk-nag AwsSolutions clean', () => {
+    const app = new App({ outdir: nagDirs[0] });
+    const stack = new Stack(app, 'Replay');
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    new ReliableQueue(stack, 'Orders').grantDeadLetterReplay(role);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    // Live: the same app with a wildcard grant fails.
+    const careless = new App({ outdir: nagDirs[1] });
+    const other = new Stack(careless, 'Replay');
+    const wide = new iam.Role(other, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    new ReliableQueue(other, 'Orders').deadLetterQueue.grant(wide, 'sqs:*');
+    Validations.of(careless).addPlugins(new AwsSolutionsChecks(careless));
+    expect(() => careless.synth()).toThrow(/AwsSolutions-IAM5/);
+  }, 60_000);
 });

@@ -133,6 +133,18 @@ const EXPORTS: Record<string, string[]> = {
     'startSqsEventSource',
     'toLambdaRecord',
   ],
+  dlq: [
+    'DeadLetterOptionsError',
+    'DeadLetterQueueNotFoundError',
+    'ReplayAttribute',
+    'deadLetterStats',
+    'exportDeadLetters',
+    'readDeadLetters',
+    'readDefaults',
+    'replayDeadLetters',
+    'replayDefaults',
+    'resolveDeadLetterQueues',
+  ],
   cdk: [
     'HANDLER_METADATA',
     'IdempotencyTable',
@@ -154,6 +166,7 @@ const ENTRY: Record<string, string> = {
   producer: 'lib/producer/index.ts',
   metrics: 'lib/metrics/index.ts',
   local: 'lib/local/index.ts',
+  dlq: 'lib/dlq/index.ts',
   cdk: 'infra/constructs/index.ts',
 };
 

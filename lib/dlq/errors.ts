@@ -1,0 +1,11 @@
+import { ConfigurationError, ReliableEventsError } from '../errors.ts';
+
+/** A queue named to `reliable-events dlq` (a URL, a name, a logical id) does not exist or cannot be found. */
+export class DeadLetterQueueNotFoundError extends ReliableEventsError {
+  static override readonly errorName: string = 'DeadLetterQueueNotFoundError';
+}
+
+/** An option of `replayDeadLetters` or `readDeadLetters` is missing or out of range. */
+export class DeadLetterOptionsError extends ConfigurationError {
+  static override readonly errorName: string = 'DeadLetterOptionsError';
+}

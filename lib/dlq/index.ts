@@ -1,0 +1,15 @@
+export type { DeadLetter } from './dead-letter-message.ts';
+export { DeadLetterOptionsError, DeadLetterQueueNotFoundError } from './errors.ts';
+export { type ExportedDeadLetter, exportDeadLetters } from './export.ts';
+export type { ReplayLedger } from './ledger.ts';
+export { type DeadLetterRead, type ReadDeadLettersOptions, readDeadLetters, readDefaults } from './read.ts';
+export {
+  ReplayAttribute,
+  type ReplayEntry,
+  type ReplayOptions,
+  type ReplayReport,
+  replayDeadLetters,
+  replayDefaults,
+} from './replay.ts';
+export { type NamedDeadLetterQueue, type ResolveOptions, resolveDeadLetterQueues } from './resolve-queues.ts';
+export { type DeadLetterStats, deadLetterStats } from './stats.ts';

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import {
+  DeleteMessageCommand,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { type DeadLetter, replayIdOf, toDeadLetter } from './dead-letter-message.ts';
+import { DeadLetterOptionsError } from './errors.ts';
+import { openLedger, type ReplayLedger } from './ledger.ts';
+import { approximateCount, checkVisibility, RECEIVE_ATTRIBUTES, release } from './read.ts';
+import { targetResolver } from './targets.ts';
+
+/** The attribute a replayed message carries: the same value on every run, for a consumer to dedupe on. */
+export const ReplayAttribute = { ReplayOf: 'reliable-events.replay-of' } as const;
+
+export type ReplayOptions = {
+  client: SQSClient;
+  /** The dead-letter queue's URL. */
+  queueUrl: string;
+  /** Only messages of this group, with this error name, sent to the DLQ at or after this time. */
+  filter?: { group?: string; errorName?: string; since?: Date };
+  /** Where messages with no recorded source go (a URL or a queue name); without it they stay. */
+  to?: string;
+  /** Report what would be replayed; send and delete nothing. @default false */
+  dryRun?: boolean;
+  /** At most this many messages sent per second. @default unlimited */
+  ratePerSecond?: number;
+  /** How long each received message stays hidden while it is replayed. @default 30 */
+  visibilityTimeoutSeconds?: number;
+  /** @default 10_000 */
+  maxMessages?: number;
+  /** @default 900_000 (15 minutes) */
+  timeoutMs?: number;
+  /** Records each replay, so a re-run sends nothing twice to a standard queue. @default none */
+  ledger?: ReplayLedger;
+  onProgress?: (report: ReplayReport) => void;
+  /** Called after each step; a throw stops the replay there (as a crash would). */
+  onStep?: (step: 'sent' | 'deleted', letter: DeadLetter) => void | Promise<void>;
+};
+
+export type ReplayEntry = {
+  messageId: string;
+  replayId: string;
+  groupId?: string;
+  error?: string;
+  source?: string;
+  target?: string;
+  outcome: 'replayed' | 'would-replay' | 'already-replayed' | 'held' | 'skipped';
+  /** Why a message was held (left in the DLQ). */
+  reason?: string;
+};
+
+export type ReplayReport = {
+  replayed: number;
+  alreadyReplayed: number;
+  held: number;
+  skipped: number;
+  approximateTotal: number;
+  entries: ReplayEntry[];
+};
+
+export const replayDefaults = {
+  dryRun: false,
+  visibilityTimeoutSeconds: 30,
+  maxMessages: 10_000,
+  timeoutMs: 900_000,
+} as const;
+
+// SQS remembers a FIFO deduplication id for 5 minutes.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
+const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+// A deduplication id: up to 128 characters, alphanumeric and punctuation.
+const deduplicationIdOf = (replayId: string) =>
+  /^[\x21-\x7e]{1,120}$/.test(replayId)
+    ? `replay-${replayId}`
+    : `replay-${createHash('sha256').update(replayId).digest('hex')}`;
+const MAX_ATTRIBUTES = 10;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+const matches = (letter: DeadLetter, filter: NonNullable<ReplayOptions['filter']>) =>
+  (filter.group === undefined || letter.groupId === filter.group) &&
+  (filter.errorName === undefined || letter.error?.name === filter.errorName) &&
+  (filter.since === undefined || letter.sentAt >= filter.since.getTime());
+
+const checkOptions = (opts: ReplayOptions & { visibilityTimeoutSeconds: number }) => {
+  checkVisibility('visibilityTimeoutSeconds', opts.visibilityTimeoutSeconds);
+  if (opts.ratePerSecond !== undefined && !(opts.ratePerSecond > 0))
+    throw new DeadLetterOptionsError(`ratePerSecond: expected a number above 0, got ${opts.ratePerSecond}.`);
+  if (opts.filter?.since !== undefined && Number.isNaN(opts.filter.since.getTime()))
+    throw new DeadLetterOptionsError('filter.since: expected a valid date.');
+  if (!/^https?:\/\//.test(opts.queueUrl))
+    throw new DeadLetterOptionsError(`queueUrl: expected a queue URL, got ${opts.queueUrl}.`);
+};
+
+/**
+ * Sends dead letters back to the queue each came from, in the DLQ's order, then deletes each from
+ * the DLQ — sent first, deleted after, so a crash between the two leaves the message in the DLQ,
+ * never lost. A re-run sends nothing already replayed: to a FIFO queue each message goes with a
+ * deduplication id derived from its source message id (SQS drops a second send within 5 minutes);
+ * to a standard queue, give a `ledger`. Every replayed message carries `reliable-events.replay-of`,
+ * the same on every run, for a consumer to dedupe on. It keeps the group id and the original
+ * attributes and drops ours. A message is held in the DLQ, with the reason, when its source is not
+ * recorded (and no `to`), its source queue no longer exists, or an earlier message of its group was held.
+ *
+ * @example
+ * const report = await replayDeadLetters({ client: new SQSClient({}), queueUrl: dlqUrl });
+ */
+export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayReport> => {
+  const opts = { ...replayDefaults, ...options };
+  checkOptions(opts);
+  const { client, queueUrl } = opts;
+  const report: ReplayReport = {
+    replayed: 0,
+    alreadyReplayed: 0,
+    held: 0,
+    skipped: 0,
+    approximateTotal: await approximateCount(client, queueUrl),
+    entries: [],
+  };
+  const resolveTarget = targetResolver(client);
+  const ledger = opts.ledger && !opts.dryRun ? openLedger(opts.ledger) : undefined;
+  const hold = new Map<string, string>(); // message id → receipt handle, made visible at the end
+  const done = new Set<string>();
+  const blockedGroups = new Set<string>();
+  const startedAt = Date.now();
+  const deadline = startedAt + opts.timeoutMs;
+  // What this run sent: a replayed message that fails again comes back to the DLQ under one of these
+  // ids (and after startedAt). It waits for the next run, or a replay would chase its own tail.
+  const sentIds = new Set<string>();
+  let lastSend = 0;
+  // Paced, a receive takes no more than half its visibility timeout to replay, so no receipt
+  // handle expires (and no message shows up again) while it waits its turn.
+  const perReceive = opts.ratePerSecond
+    ? Math.min(10, Math.max(1, Math.floor((opts.ratePerSecond * opts.visibilityTimeoutSeconds) / 2)))
+    : 10;
+
+  const record = (letter: DeadLetter, entry: Omit<ReplayEntry, 'messageId' | 'replayId'>) => {
+    report.entries.push({
+      messageId: letter.messageId,
+      replayId: replayIdOf(letter),
+      ...(letter.groupId ? { groupId: letter.groupId } : {}),
+      ...(letter.error ? { error: letter.error.name } : {}),
+      ...(letter.source ? { source: letter.source.queue } : {}),
+      ...entry,
+    });
+    const counter = {
+      replayed: 'replayed',
+      'would-replay': 'replayed',
+      'already-replayed': 'alreadyReplayed',
+      held: 'held',
+      skipped: 'skipped',
+    } as const;
+    report[counter[entry.outcome]] += 1;
+    opts.onProgress?.(report);
+  };
+  const keep = (letter: DeadLetter, entry: Omit<ReplayEntry, 'messageId' | 'replayId'>) => {
+    hold.set(letter.messageId, letter.receiptHandle);
+    // Later messages of its group must not overtake it.
+    if (letter.groupId) blockedGroups.add(letter.groupId);
+    record(letter, entry);
+  };
+  const remove = async (letter: DeadLetter) => {
+    await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: letter.receiptHandle }));
+    done.add(letter.messageId);
+    await opts.onStep?.('deleted', letter);
+  };
+
+  const replayOne = async (letter: DeadLetter) => {
+    if (!matches(letter, opts.filter ?? {})) {
+      hold.set(letter.messageId, letter.receiptHandle);
+      if (letter.groupId) blockedGroups.add(letter.groupId);
+      return record(letter, { outcome: 'skipped' });
+    }
+    if (letter.sentAt > startedAt || (letter.source?.messageId && sentIds.has(letter.source.messageId)))
+      return keep(letter, {
+        outcome: 'held',
+        reason: 'dead-lettered after this replay began (again, if it was replayed)',
+      });
+    if (letter.groupId && blockedGroups.has(letter.groupId))
+      return keep(letter, { outcome: 'held', reason: 'behind an earlier message of its group that stays' });
+    const sourceName = letter.source?.queue ?? opts.to;
+    if (!sourceName)
+      return keep(letter, { outcome: 'held', reason: 'no source queue recorded: pass --to <queue>' });
+    const target = await resolveTarget(sourceName);
+    if ('missing' in target) return keep(letter, { outcome: 'held', reason: target.missing });
+    if (target.fifo && !letter.groupId)
+      return keep(letter, {
+        outcome: 'held',
+        target: target.url,
+        reason: 'the target is FIFO and the message has no group id',
+      });
+    if (opts.dryRun) {
+      hold.set(letter.messageId, letter.receiptHandle);
+      return record(letter, { outcome: 'would-replay', target: target.url });
+    }
+    const replayId = replayIdOf(letter);
+    const earlier = await ledger?.claim(replayId);
+    if (earlier?.status === 'sent') {
+      await remove(letter);
+      return record(letter, { outcome: 'already-replayed', target: target.url });
+    }
+    // Claimed by a run that stopped between its send and its mark: resending is safe only where
+    // SQS still deduplicates it.
+    if (earlier && !(target.fifo && Date.now() - earlier.at < DEDUPLICATION_WINDOW_MS))
+      return keep(letter, {
+        outcome: 'held',
+        target: target.url,
+        reason: `in doubt: a replay begun ${new Date(earlier.at).toISOString()} may have sent it; check the consumer, then delete it or clear its ledger entry`,
+      });
+    if (opts.ratePerSecond) {
+      await sleep(Math.max(0, lastSend + 1000 / opts.ratePerSecond - Date.now()));
+      lastSend = Date.now();
+    }
+    const attributes: Record<string, MessageAttributeValue> = { ...letter.attributes };
+    if (Object.keys(attributes).length < MAX_ATTRIBUTES)
+      attributes[ReplayAttribute.ReplayOf] = { DataType: 'String', StringValue: replayId };
+    const { MessageId } = await client.send(
+      new SendMessageCommand({
+        QueueUrl: target.url,
+        MessageBody: letter.body,
+        ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+        ...(target.fifo
+          ? { MessageGroupId: letter.groupId, MessageDeduplicationId: deduplicationIdOf(replayId) }
+          : {}),
+      }),
+    );
+    if (MessageId) sentIds.add(MessageId);
+    await ledger?.markSent(replayId);
+    await opts.onStep?.('sent', letter);
+    await remove(letter);
+    record(letter, { outcome: 'replayed', target: target.url });
+  };
+
+  try {
+    for (let round = 0; round < opts.maxMessages && Date.now() < deadline; round++) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          ...RECEIVE_ATTRIBUTES,
+          MaxNumberOfMessages: perReceive,
+          VisibilityTimeout: opts.visibilityTimeoutSeconds,
+        }),
+      );
+      const letters = Messages.map(toDeadLetter);
+      // A held message whose visibility ran out comes back: keep it held, and stop once nothing is new.
+      const fresh = letters.filter((l) => !hold.has(l.messageId) && !done.has(l.messageId));
+      for (const letter of letters)
+        if (hold.has(letter.messageId)) hold.set(letter.messageId, letter.receiptHandle);
+      if (fresh.length === 0) break;
+      for (const letter of fresh) {
+        if (report.entries.length < opts.maxMessages) await replayOne(letter);
+        else hold.set(letter.messageId, letter.receiptHandle);
+      }
+    }
+  } finally {
+    await release(client, queueUrl, [...hold.values()]);
+  }
+  return report;
+};
