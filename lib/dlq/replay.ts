@@ -6,6 +6,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DeadLetterAttribute } from '../sqs/dead-letter.ts';
 import { type DeadLetter, replayIdOf, toDeadLetter } from './dead-letter-message.ts';
 import { DeadLetterOptionsError } from './errors.ts';
 import { openLedger, type ReplayLedger } from './ledger.ts';
@@ -13,7 +14,7 @@ import { approximateCount, checkVisibility, RECEIVE_ATTRIBUTES, release } from '
 import { targetResolver } from './targets.ts';
 
 /** The attribute a replayed message carries: the same value on every run, for a consumer to dedupe on. */
-export const ReplayAttribute = { ReplayOf: 'reliable-events.replay-of' } as const;
+export const ReplayAttribute = { ReplayOf: DeadLetterAttribute.ReplayOf } as const;
 
 export type ReplayOptions = {
   client: SQSClient;

@@ -256,7 +256,8 @@ export type ChunkResult =
  */
 export type ChunkFence = {
   action(calls: readonly StagedCommit[]): TransactItem;
-  error(call: StagedCommit): unknown;
+  /** What the round fails with when only the fence's condition failed; `item` is the fence item it returned. */
+  error(call: StagedCommit, item: Item | undefined): unknown;
 };
 
 /**
@@ -337,9 +338,10 @@ export const commitChunk = async (
           break;
         }
       }
-      const fenced = fence && sent.reasons.at(-1)?.Code === 'ConditionalCheckFailed';
+      const fenceReason = fence ? sent.reasons.at(-1) : undefined;
       if (settled) pending = next;
-      else if (fenced) stop(first, fence.error(calls[0] as StagedCommit));
+      else if (fence && fenceReason?.Code === 'ConditionalCheckFailed')
+        stop(first, fence.error(calls[0] as StagedCommit, itemOf(fenceReason.Item)));
       else
         stop(
           first,

@@ -50,7 +50,9 @@ export type TransactionCollector = {
 };
 
 /** Library-internal: a write whose failed condition means `failsWith()`. */
-export type InternalWriteOptions = WriteOptions & { failsWith?: () => unknown };
+export type InternalWriteOptions = WriteOptions & {
+  failsWith?: (reason: { Code?: string; Item?: Record<string, unknown> }) => unknown;
+};
 
 // TransactWriteItems takes at most 100 actions, one of which is the idempotency record.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
@@ -155,7 +157,7 @@ export const createTransactionCollector = (
     bytes = total;
     writes.push(write);
     const failsWith = (options as InternalWriteOptions | undefined)?.failsWith;
-    if (failsWith) poison.set(write, () => failsWith());
+    if (failsWith) poison.set(write, (index, cause) => failsWith(reasonAt(cause, index)));
     else if (options?.onConditionFailure === 'dead-letter')
       poison.set(write, (index, cause) => new WriteConditionFailedError(index, { cause }));
   };
@@ -177,6 +179,10 @@ export const createTransactionCollector = (
  * reasons follow the order of TransactItems, whose first is the idempotency record.
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
  */
+const reasonAt = (cause: unknown, index: number) =>
+  ((cause as { CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[] })
+    ?.CancellationReasons ?? [])[index] ?? {};
+
 const poisonedWrite = (
   error: unknown,
   writes: readonly TransactWrite[],

@@ -47,23 +47,34 @@ export type GroupRun = {
   run: RunState;
   /**
    * Commits the record's writes now (`commitNow`), or stages them with the group's (`groupCommit`);
-   * `sequence` is the record's padded SQS SequenceNumber, for the group's fence.
+   * `ticket` carries the record's SQS SequenceNumber, for the group's fence.
    */
   commit(
     session: IdempotencySession<unknown>,
     result: unknown,
     finish: Finish,
-    sequence?: string,
+    ticket?: FenceTicket,
   ): Promise<Commit>;
   /** Commits everything pending; called before an acknowledgment outside the transaction and at the end. */
   settle(): Promise<void>;
+  /** The group's FIFO fence, when it has one. */
+  readonly fence?: GroupFence;
 };
 
-/** A FIFO group's fence: its move from the first to the last SequenceNumber a commit holds, and the error of a late one. */
+/**
+ * A FIFO group's fence: its move from the first to the last SequenceNumber a commit holds (a
+ * replayed head's source message id releases a park), and what a commit it cancelled fails with,
+ * from the fence item it returned (a parked group, or a late commit).
+ */
 export type GroupFence = {
-  write(first: string, last: string): TransactWrite;
-  error(sequence: string): unknown;
+  write(first: string, last: string, release?: string): TransactWrite;
+  error(sequence: string, item: Record<string, unknown> | undefined): unknown;
+  /** `onDeadLetter: 'park-group'`: parks the group behind the record being dead-lettered. */
+  park?(sequence: string, messageId: string): Promise<void>;
 };
+
+/** What the fence needs of a record: its padded SequenceNumber, and the id a replay of it releases. */
+export type FenceTicket = { sequence: string; release?: string };
 
 type Options = { known: Map<string, IdempotencyRecord>; onRetried: () => void; fence?: GroupFence };
 
@@ -82,19 +93,23 @@ const base = (options: Options) => {
 export const commitNow = (options: Options): GroupRun => {
   const group = base(options);
   return Object.assign(group, {
+    fence: options.fence,
     run: { known: options.known, pending: new Set<string>() },
     async commit(
       session: IdempotencySession<unknown>,
       result: unknown,
       _finish: Finish,
-      sequence?: string,
+      ticket?: FenceTicket,
     ): Promise<Commit> {
       try {
         // The fence moves in the record's own transaction, or the transaction is cancelled.
         // A call without a key (`onMissingKey: 'run'`) commits nothing, so there is nothing to fence.
-        if (options.fence && sequence && session.context.key !== '') {
-          const write = options.fence.write(sequence, sequence);
-          const fenced: InternalWriteOptions = { failsWith: () => options.fence?.error(sequence) };
+        const { fence } = options;
+        if (fence && ticket && session.context.key !== '') {
+          const write = fence.write(ticket.sequence, ticket.sequence, ticket.release);
+          const fenced: InternalWriteOptions = {
+            failsWith: (reason) => fence.error(ticket.sequence, reason.Item),
+          };
           if ('Update' in write) session.context.transaction.update(write.Update, fenced);
         }
         await session.succeed(result);
@@ -157,7 +172,7 @@ const touchedBy = (staged: StagedCommit, keyNames: Map<string, string[]>): Touch
 
 type Entry = {
   staged: StagedCommit;
-  sequence?: string;
+  ticket?: FenceTicket;
   touched: Touched;
   bytes: number;
   finish: Finish;
@@ -174,14 +189,16 @@ export const groupCommit = (options: Options): GroupRun => {
   const keyNames = new Map<string, string[]>();
   const pending = new Set<string>();
   // One fence move covers a chunk: from its first record's SequenceNumber to its last's.
-  const sequences = new Map<StagedCommit, string>();
+  const sequences = new Map<StagedCommit, FenceTicket>();
   const chunkFence: ChunkFence | undefined = options.fence && {
     action: (calls) => {
       // Padded to one width: as strings they sort as the numbers do.
-      const numbers = calls.map((call) => sequences.get(call) ?? '').sort();
-      return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '') as TransactItem;
+      const numbers = calls.map((call) => sequences.get(call)?.sequence ?? '').sort();
+      // A replayed head leads its chunk: it lifts the park it made.
+      const release = sequences.get(calls[0] as StagedCommit)?.release;
+      return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '', release) as TransactItem;
     },
-    error: (call) => options.fence?.error(sequences.get(call) ?? ''),
+    error: (call, item) => options.fence?.error(sequences.get(call)?.sequence ?? '', item),
   };
   const empty = () => ({ entries: [] as Entry[], actions: 0, bytes: 0, items: new Set<string>() });
   let chunk = empty();
@@ -232,12 +249,13 @@ export const groupCommit = (options: Options): GroupRun => {
   };
 
   return Object.assign(group, {
+    fence: options.fence,
     run: { known: options.known, pending },
     async commit(
       session: IdempotencySession<unknown>,
       result: unknown,
       finish: Finish,
-      sequence?: string,
+      ticket?: FenceTicket,
     ): Promise<Commit> {
       let entry: Omit<Entry, 'resolve'>;
       if (!session.stage) {
@@ -258,7 +276,7 @@ export const groupCommit = (options: Options): GroupRun => {
           0,
         );
         entry = { staged, touched, bytes, finish };
-        if (sequence) sequences.set(staged, sequence);
+        if (ticket) sequences.set(staged, ticket);
       } catch (error) {
         return { kind: 'done', result: { kind: 'error', error } };
       }

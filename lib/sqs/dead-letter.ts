@@ -10,6 +10,8 @@ export const DeadLetterAttribute = {
   SourceQueue: 'reliable-events.source-queue',
   /** When the original attributes and ours exceed SQS's 10, the originals travel here as JSON. */
   OriginalAttributes: 'reliable-events.original-attributes',
+  /** On a message `reliable-events dlq replay` sent back: the id of the message it replays. */
+  ReplayOf: 'reliable-events.replay-of',
 } as const;
 
 // SQS accepts at most 10 message attributes per message.

@@ -57,3 +57,23 @@ export class LateCommitFencedError extends ReliableEventsError {
     this.sequenceNumber = sequenceNumber;
   }
 }
+
+/**
+ * `onDeadLetter: 'park-group'`: the record's message group is parked behind a record the consumer
+ * dead-lettered (`parkedMessageId`), so it goes to the dead-letter queue behind it, in order,
+ * instead of being applied before it. `reliable-events dlq replay` of the group lifts the park.
+ */
+export class GroupParkedError extends NonRetryableError {
+  static override readonly errorName: string = 'GroupParkedError';
+  readonly group: string;
+  readonly parkedMessageId: string | undefined;
+
+  constructor(group: string, parkedMessageId: string | undefined) {
+    super(
+      `Message group "${group}" is parked behind message ${parkedMessageId ?? '(unknown)'}, which was dead-lettered: ` +
+        'this record follows it to the dead-letter queue, in order. Replay the group (reliable-events dlq replay --group) to release it.',
+    );
+    this.group = group;
+    this.parkedMessageId = parkedMessageId;
+  }
+}

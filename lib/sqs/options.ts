@@ -1,4 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../document-client.ts';
 import { createIdempotencyEngine } from '../idempotency/engine.ts';
 import { passThroughEngine } from '../idempotency/mode-at-least-once.ts';
 import type { IdempotencyEngine } from '../idempotency/session.ts';
@@ -49,6 +51,15 @@ export type SqsBatchOptions<Body> = {
    * @default the idempotency store's table, else process.env.IDEMPOTENCY_TABLE's, else off
    */
   fence?: false | FenceTable;
+  /**
+   * What a FIFO group does after the consumer dead-letters one of its records (poison, or a failure
+   * on its last receive): `'continue'` with the next record, or `'park-group'`: the later records
+   * of the group follow it to the dead-letter queue, in order, instead of being applied before
+   * it, until `reliable-events dlq replay` replays the group, which releases it. Parking needs the
+   * fence (its item holds the park, so a normal commit pays no extra request) and a dead-letter queue.
+   * @default 'continue'
+   */
+  onDeadLetter?: 'continue' | 'park-group';
   /**
    * Where non-retryable records go. Without one they are reported failed, so the queue's redrive
    * policy moves them after `maxReceiveCount` receives.
@@ -121,6 +132,22 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
       fromEnvironment,
     );
   if (options.groupCommit !== undefined) validateGroupCommit(options);
+  if (options.onDeadLetter !== undefined && !['continue', 'park-group'].includes(options.onDeadLetter))
+    fail('onDeadLetter', "'continue' | 'park-group'", options.onDeadLetter);
+  if (options.onDeadLetter === 'park-group') {
+    if (!fenceOf(options).fence)
+      fail(
+        'onDeadLetter',
+        "'park-group' with the fence: idempotency in exactly-once or effect-conditional mode and a fence table (a dynamoDBStore, IDEMPOTENCY_TABLE, or fence: { tableName })",
+        'no fence',
+      );
+    if (!options.deadLetterQueueUrl && !process.env[DEAD_LETTER_QUEUE_URL_ENV])
+      fail(
+        'onDeadLetter',
+        "'park-group' with a dead-letter queue (deadLetterQueueUrl or DEAD_LETTER_QUEUE_URL)",
+        'none',
+      );
+  }
   if (
     options.fence !== undefined &&
     options.fence !== false &&
@@ -189,8 +216,11 @@ export type ResolvedSqsBatch<Body> = {
   /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
   sequence?: SequenceGuardOptions<Body>;
   guard?: SequenceGuard<Body>;
-  /** Where FIFO groups' fences live; undefined: no fence. */
-  fence?: FenceTable;
+  /** Where FIFO groups' fences live (and the client parking writes through); undefined: no fence. */
+  fence?: FenceTable & { documents: DynamoDBDocumentClient };
+  onDeadLetter: 'continue' | 'park-group';
+  /** The source queue's redrive maxReceiveCount, when known: park-group dead-letters a failure on the last receive itself. */
+  maxReceiveCount?: number;
   /** Without the `idempotency` option, a pass-through engine: every delivery runs. */
   engine: IdempotencyEngine<SqsMessage<Body>, unknown>;
   mode: DeliveryMode;
@@ -235,6 +265,8 @@ export const resolveSqsBatchOptions = <Body>(
         ),
     mode: options.idempotency ? (options.idempotency.mode ?? 'exactly-once') : 'at-least-once',
     ...fenceOf(options),
+    onDeadLetter: options.onDeadLetter ?? 'continue',
+    maxReceiveCount: receiveCountFromEnvironment(),
     deadLetterQueueUrl: options.deadLetterQueueUrl ?? (process.env[DEAD_LETTER_QUEUE_URL_ENV] || undefined),
     sqsClient: lazySqsClient(options.sqsClient),
     metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
@@ -243,12 +275,17 @@ export const resolveSqsBatchOptions = <Body>(
 };
 
 /** The fence's table: only where a commit can carry it (exactly-once, effect-conditional). */
-const fenceOf = <Body>({ fence, idempotency }: SqsBatchOptions<Body>): { fence?: FenceTable } => {
+const fenceOf = <Body>({
+  fence,
+  idempotency,
+}: SqsBatchOptions<Body>): { fence?: FenceTable & { documents: DynamoDBDocumentClient } } => {
   const mode = idempotency?.mode ?? 'exactly-once';
   if (fence === false || !idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
     return {};
   const tableName = fence
     ? fence.tableName
     : (idempotency.store?.transactional?.tableName ?? (process.env[IDEMPOTENCY_TABLE_ENV] || undefined));
-  return tableName ? { fence: { tableName } } : {};
+  if (!tableName) return {};
+  const documents = idempotency.store?.transactional?.documents ?? documentClient(idempotency.client);
+  return { fence: { tableName, documents } };
 };

@@ -3,7 +3,8 @@ import { ConfigurationError, NonRetryableError } from '../errors.ts';
 import type { IdempotencySession } from '../idempotency/session.ts';
 import type { CommitResult, GroupRun } from './commit-strategy.ts';
 import { sendToDeadLetterQueue } from './dead-letter.ts';
-import { fenceSequenceOf } from './fence.ts';
+import { GroupParkedError, LateCommitFencedError } from './errors.ts';
+import { fenceTicketOf } from './fence.ts';
 import { envelopeOf, loggedMessage, type PreparedRecord, type SqsMessage } from './message.ts';
 import type { ResolvedSqsBatch } from './options.ts';
 import { type CountedOutcome, isRetried, type RecordOutcome } from './outcome.ts';
@@ -67,6 +68,17 @@ const deadLetterInOrder = async <Body>(
 ): Promise<RecordOutcome> => {
   await group.settle();
   if (group.failed) return skipped;
+  // park-group: the group is parked before its record leaves for the DLQ, so no later record of
+  // it can commit ahead of it; a failed park keeps the record for the redelivery.
+  const ticket = fenceTicketOf(prepared.record);
+  if (group.fence?.park && ticket && env.deadLetterQueueUrl && !(error instanceof GroupParkedError)) {
+    try {
+      await group.fence.park(ticket.sequence, prepared.record.messageId);
+    } catch (parkError) {
+      env.log.failed(loggedMessage(prepared, env.queue), parkError, true);
+      return { kind: 'failed', error: parkError };
+    }
+  }
   return deadLetter(env, prepared, error);
 };
 
@@ -79,6 +91,14 @@ const failure = async <Body>(
   ranHandler = false,
 ): Promise<RecordOutcome> => {
   if (isNonRetryable(error)) return deadLetterInOrder(env, group, prepared, error);
+  // park-group: a failure on the last receive before SQS's redrive is dead-lettered here, in the
+  // group's order and parking it, instead of being moved by SQS while the group goes on.
+  const lastReceive =
+    env.maxReceiveCount !== undefined &&
+    Number(prepared.record.attributes?.ApproximateReceiveCount ?? 1) >= env.maxReceiveCount;
+  // Not a late commit: SQS already moved that record on.
+  if (group.fence?.park && lastReceive && !(error instanceof LateCommitFencedError))
+    return deadLetterInOrder(env, group, prepared, error);
   if (ranHandler && env.mode === 'at-most-once') {
     if (env.deadLetterQueueUrl) return deadLetterInOrder(env, group, prepared, error);
     env.log.failed(loggedMessage(prepared, env.queue), error, false);
@@ -165,7 +185,7 @@ const runHandler = async <Body>(
       session,
       result,
       (settled) => outcomeOfCommit(env, group, prepared, settled, started),
-      fenceSequenceOf(prepared.record),
+      fenceTicketOf(prepared.record),
     );
     if (commit.kind === 'rerun') {
       // Its writes touch an item the group has pending: committed now, the handler runs again on it.

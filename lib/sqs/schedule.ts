@@ -1,9 +1,10 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { appendTo } from '../collections.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
 import { commitNow, type GroupFence, groupCommit } from './commit-strategy.ts';
-import { LateCommitFencedError } from './errors.ts';
-import { fenceWrite } from './fence.ts';
+import { GroupParkedError, LateCommitFencedError } from './errors.ts';
+import { fenceWrite, isParked, parkWrite } from './fence.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import { type CountedOutcome, isRetried } from './outcome.ts';
 import { type BatchEnv, type Processed, processRecord } from './process-record.ts';
@@ -46,6 +47,10 @@ const groupsOf = <Body>(
   return list;
 };
 
+/** An attribute's string, from an unmarshalled item or a raw AttributeValue ({ S }). */
+const textOf = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : ((value as { S?: string } | undefined)?.S ?? undefined);
+
 /** When less than this remains, no record starts: at most half of the time the invocation began with. */
 const timeGuard = (env: BatchEnv<unknown>) => {
   const remaining = env.lambdaContext?.getRemainingTimeInMillis?.bind(env.lambdaContext);
@@ -77,9 +82,26 @@ export const runBatch = async <Body>(
     const table = env.fence;
     const group = items[0]?.record.attributes?.MessageGroupId;
     if (!table || !fifo || group === undefined) return undefined;
+    const parking = env.onDeadLetter === 'park-group';
+    const move = { queue: env.queue, group, parking };
     return {
-      write: (first, last) => fenceWrite(table, env.queue, group, first, last, env.now()),
-      error: (sequence) => new LateCommitFencedError(group, sequence.replace(/^0+(?=\d)/, '')),
+      write: (first, last, release) => fenceWrite(table, { ...move, first, last, release, nowMs: env.now() }),
+      error: (sequence, item) =>
+        parking && isParked(item)
+          ? new GroupParkedError(group, textOf(item?.parkedMessageId))
+          : new LateCommitFencedError(group, sequence.replace(/^0+(?=\d)/, '')),
+      ...(parking && {
+        park: async (sequence: string, messageId: string) => {
+          try {
+            await table.documents.send(
+              new UpdateCommand(parkWrite(table, { ...move, nowMs: env.now() }, sequence, messageId)),
+            );
+          } catch (error) {
+            // Parked already: the first park stands.
+            if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
+          }
+        },
+      }),
     };
   };
   const outcomes = new Map<PreparedRecord<Body>, CountedOutcome>();

@@ -38,6 +38,8 @@ export type Order = {
   condition?: 'retry' | 'dead-letter';
   /** The effect's expression uses placeholders named like a keyword (`#set`, `:set`). */
   keyword?: boolean;
+  /** Poison (NonRetryableError) until `reliable-events dlq replay` sends it back, fixed. */
+  poisonUntilReplayed?: boolean;
 };
 
 export type Fault = 'lost-response' | 'sdk-retry-after-landing' | 'before-sending';
@@ -100,6 +102,9 @@ export type ConsumerOptions = {
   onRun?: (id: string) => unknown;
   /** The FIFO fence (default: on, in the idempotency table). */
   fence?: false;
+  onDeadLetter?: 'continue' | 'park-group';
+  /** The queue's redrive maxReceiveCount, as ReliableConsumer passes it (MAX_RECEIVE_COUNT). */
+  maxReceiveCount?: number;
 };
 
 let counter = 0;
@@ -123,9 +128,16 @@ export const createConsumer = async (
   );
   const effectConditional = combination.mode === 'effect-conditional';
 
+  // As ReliableConsumer passes the redrive policy's maxReceiveCount to its function.
+  const previousMax = process.env.MAX_RECEIVE_COUNT;
+  if (options.maxReceiveCount) process.env.MAX_RECEIVE_COUNT = String(options.maxReceiveCount);
   const handler = sqsBatch<Order>(
-    async ({ body }, { transaction }) => {
+    async ({ body, attributes }, { transaction }) => {
       runs.push(body.id);
+      if (body.poisonUntilReplayed && !attributes['reliable-events.replay-of'])
+        throw new NonRetryableError(
+          'the order can never be paid (until its cause is fixed and it is replayed)',
+        );
       await options.onRun?.(body.id);
       if (body.fail === 'retry') throw new Error('downstream unavailable');
       if (body.fail === 'poison') throw new NonRetryableError('the order can never be paid');
@@ -196,6 +208,7 @@ export const createConsumer = async (
       fence: options.fence ?? { tableName: tables.idempotency },
       ordering: fifo ? 'fifo' : 'none',
       onFailure: options.onFailure ?? 'skip-group',
+      ...(options.onDeadLetter && { onDeadLetter: options.onDeadLetter }),
       concurrency: options.concurrency ?? 10,
       ...(deadLetter === 'queue' && { deadLetterQueueUrl: dlqUrl }),
       ...(deadLetter === 'failing' && {
@@ -208,6 +221,9 @@ export const createConsumer = async (
     },
   );
 
+  if (previousMax === undefined) delete process.env.MAX_RECEIVE_COUNT;
+  else process.env.MAX_RECEIVE_COUNT = previousMax;
+
   /** One message: FIFO ones in group `group` (default `g1`), standard ones alone. */
   const message = (order: Omit<Order, 'id'> & { id: string }, group = 'g1'): SQSRecord =>
     sqsRecord(
@@ -215,6 +231,19 @@ export const createConsumer = async (
       { ...order, id: `${prefix}-${order.id}` },
       fifo ? { group } : {},
     );
+  /** What `reliable-events dlq replay` sends back for a dead-lettered record: a new message of its group, marked. */
+  const replayOf = (record: SQSRecord): SQSRecord =>
+    sqsRecord(`${record.messageId}-replayed`, JSON.parse(record.body), {
+      ...(fifo ? { group: record.attributes.MessageGroupId } : {}),
+      attributes: {
+        'reliable-events.replay-of': {
+          dataType: 'String',
+          stringValue: record.messageId,
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      },
+    });
   /** A message whose body is not JSON (poison that never reaches the handler). */
   const garbage = (name: string, group = 'g1'): SQSRecord =>
     sqsRecord(`${prefix}-m-${name}-${counter++}`, '{not json', { raw: true, ...(fifo ? { group } : {}) });
@@ -305,6 +334,7 @@ export const createConsumer = async (
     invoke,
     drain,
     message,
+    replayOf,
     garbage,
     captures,
     ledgerItem,

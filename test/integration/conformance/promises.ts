@@ -414,6 +414,64 @@ export const promises: Promise_[] = [
     },
   },
   {
+    id: 'park-group',
+    title:
+      "onDeadLetter 'park-group': the records after a dead-lettered one follow it to the DLQ in order; replaying the group releases it, in order",
+    section: 'parking-a-group',
+    notApplicable: onlyFifo,
+    async run(c, t) {
+      const k = await consumer(c, t, { onDeadLetter: 'park-group' });
+      const a = k.message({ id: 'a', amount: 1 });
+      const b = k.message({ id: 'b', amount: 1, poisonUntilReplayed: true });
+      const cc = k.message({ id: 'c', amount: 1 });
+      const other = k.message({ id: 'x', amount: 1 }, 'g2');
+      expect(k.failed(await k.invoke([a, b, cc, other]))).toEqual([]);
+      // A message of the parked group sent later is parked too.
+      const d = k.message({ id: 'd', amount: 1 });
+      expect(k.failed(await k.invoke([d]))).toEqual([]);
+      const dead = await k.deadLettered();
+      expect(dead).toEqual([
+        { messageId: b.messageId, error: 'NonRetryableError' },
+        { messageId: cc.messageId, error: 'GroupParkedError' },
+        { messageId: d.messageId, error: 'GroupParkedError' },
+      ]);
+      expect([
+        await k.captures('a'),
+        await k.captures('b'),
+        await k.captures('c'),
+        await k.captures('d'),
+      ]).toEqual([1, 0, 0, 0]);
+      expect(await k.captures('x')).toBe(1);
+      // The replay sends the group back in the DLQ's order; its head releases the park.
+      expect(k.failed(await k.invoke([b, cc, d].map(k.replayOf)))).toEqual([]);
+      expect([await k.captures('b'), await k.captures('c'), await k.captures('d')]).toEqual([1, 1, 1]);
+      const e = k.message({ id: 'e', amount: 1 });
+      expect(k.failed(await k.invoke([e]))).toEqual([]);
+      expect(await k.captures('e')).toBe(1);
+      expect(await k.deadLettered()).toEqual([]);
+    },
+  },
+  {
+    id: 'park-group-last-receive',
+    title:
+      "onDeadLetter 'park-group': a failure on the last receive is dead-lettered by the consumer, in order, and parks its group",
+    section: 'parking-a-group',
+    notApplicable: onlyFifo,
+    async run(c, t) {
+      const k = await consumer(c, t, { onDeadLetter: 'park-group', maxReceiveCount: 3 });
+      const a = k.message({ id: 'a', amount: 1, fail: 'retry' });
+      const b = k.message({ id: 'b', amount: 1 });
+      const { responses } = await k.drain([a, b]);
+      // Receives 1 and 2 report it for retry; the 3rd (the last before SQS's redrive) dead-letters it.
+      expect(responses.map((r) => k.failed(r).length)).toEqual([2, 2, 0]);
+      expect(await k.deadLettered()).toEqual([
+        { messageId: a.messageId, error: 'Error' },
+        { messageId: b.messageId, error: 'GroupParkedError' },
+      ]);
+      expect(await k.captures('b')).toBe(0);
+    },
+  },
+  {
     id: 'group-order',
     title: 'a FIFO group of ten records commits in order; a retry of its tail resumes where it stopped',
     section: 'ordering-in-sqs-batches',

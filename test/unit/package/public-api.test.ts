@@ -11,6 +11,7 @@ const EXPORTS: Record<string, string[]> = {
     'ConfigurationError',
     'DeadLetterAttribute',
     'EffectConditionFailedError',
+    'GroupParkedError',
     'IdempotencyInProgressError',
     'IdempotencyKeyError',
     'IdempotencyLeaseLostError',
