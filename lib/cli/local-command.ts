@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { noteFunctionError } from '../local/function-errors.ts';
 import type { LocalQueue } from '../local/index.ts';
 import { queuedIn } from '../verify/drain.ts';
 import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
@@ -107,7 +108,10 @@ export const addLocalCommand = (program: Command) =>
         });
         assertRunnable(deployment);
         const activity = new Map<string, Activity>(
-          deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]),
+          deployment.functions.map((f) => [
+            f.logicalId,
+            { batches: 0, records: 0, acked: 0, errors: 0, firstErrors: [] },
+          ]),
         );
         const transitions: string[] = [];
         const alarms = startAlarms({
@@ -134,6 +138,7 @@ export const addLocalCommand = (program: Command) =>
             const a = activity.get(fn)!;
             a.batches += 1;
             a.records += report.records;
+            noteFunctionError(a, report);
             if ('deleted' in report) a.acked += report.deleted;
           },
         });

@@ -1,8 +1,9 @@
+import { type FunctionErrors, formatFunctionError } from '../local/function-errors.ts';
 import type { LocalDeployment, LocalFunction, LocalStack } from '../local/index.ts';
 import type { CounterName } from '../metrics/names.ts';
 
 type Totals = (filter?: { Service?: string }) => Record<CounterName, number>;
-export type Activity = { batches: number; records: number; acked: number };
+export type Activity = FunctionErrors & { batches: number; records: number; acked: number };
 
 const pad = (value: string | number, width = 12) => String(value).padStart(width);
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
@@ -41,6 +42,7 @@ export const renderTable = (input: {
   const headers = [
     'batches',
     'acked',
+    'errors',
     'received',
     'processed',
     'duplicates',
@@ -51,14 +53,26 @@ export const renderTable = (input: {
   const rows = input.deployment.functions.map((fn) => {
     const t = input.totals({ Service: serviceOf(fn) });
     const a = input.activity.get(fn.logicalId)!;
-    const cells = [a.batches, a.acked, t.MessagesReceived, t.MessagesProcessed, t.DuplicatesSuppressed];
+    const cells = [
+      a.batches,
+      a.acked,
+      a.errors,
+      t.MessagesReceived,
+      t.MessagesProcessed,
+      t.DuplicatesSuppressed,
+    ];
     return `${serviceOf(fn).slice(0, 28).padEnd(30)}${[...cells, t.MessagesFailed, t.MessagesDeadLettered, t.MessagesLost].map((v) => pad(v)).join('')}`;
   });
+  // Each function's first errors, under the table: what its handler threw, and on which message.
+  const errors = input.deployment.functions.flatMap((fn) =>
+    input.activity.get(fn.logicalId)!.firstErrors.map((e) => `  ${serviceOf(fn)}: ${formatFunctionError(e)}`),
+  );
   return [
     input.title,
     `${'function'.padEnd(30)}${headers.map((h) => pad(h)).join('')}`,
     ...rows,
     `${'(sent by this command)'.padEnd(30)}${pad(input.sent)}`,
+    ...(errors.length > 0 ? ['', 'first errors', ...errors] : []),
   ].join('\n');
 };
 
@@ -71,6 +85,7 @@ export const renderLine = (input: {
   totals: Totals;
 }) => {
   const acked = [...input.activity.values()].reduce((n, a) => n + a.acked, 0);
+  const errors = [...input.activity.values()].reduce((n, a) => n + a.errors, 0);
   const t = input.totals();
-  return `${input.seconds.toFixed(0)} s · sent ${input.sent} · acknowledged ${acked} · in flight ${input.inFlight} · duplicates ${t.DuplicatesSuppressed} · dead-lettered ${t.MessagesDeadLettered} · lost ${t.MessagesLost}`;
+  return `${input.seconds.toFixed(0)} s · sent ${input.sent} · acknowledged ${acked} · errors ${errors} · in flight ${input.inFlight} · duplicates ${t.DuplicatesSuppressed} · dead-lettered ${t.MessagesDeadLettered} · lost ${t.MessagesLost}`;
 };

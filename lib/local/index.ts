@@ -30,6 +30,7 @@ export {
 } from './dynamodb-stream-source.ts';
 export { FunctionCrashError, FunctionLoadError, FunctionTimeoutError } from './errors.ts';
 export { type FaultProxy, type FaultProxyOptions, type ProxyFault, startFaultProxy } from './fault-proxy.ts';
+export type { FunctionError, FunctionErrors } from './function-errors.ts';
 export { createFunctionHost } from './function-host.ts';
 export { type LocalRuntimeOptions, startLocalRuntime } from './local-runtime.ts';
 export {

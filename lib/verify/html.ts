@@ -20,7 +20,7 @@ const checks = (title: string, rows: readonly Check[]) =>
     : `<section><h2>${escapeHtml(title)}</h2><table class="checks">${rows
         .map(
           (r) =>
-            `<tr><td class="${r.ok ? 'ok' : 'fail'}">${r.ok ? 'ok' : 'FAIL'}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.detail)}</td></tr>`,
+            `<tr><td class="${r.ok === null ? '' : r.ok ? 'ok' : 'fail'}">${r.ok === null ? 'not checked' : r.ok ? 'ok' : 'FAIL'}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.detail)}</td></tr>`,
         )
         .join('')}</table></section>`;
 

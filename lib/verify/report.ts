@@ -1,6 +1,7 @@
-import type { AlarmsReport, NotRunFunction } from '../local/index.ts';
+import type { AlarmsReport, FunctionErrors, NotRunFunction } from '../local/index.ts';
 import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
+import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
 import type { ScenarioCheck } from './scenario.ts';
 import type { PlannedMessage, SentWorkload } from './workload.ts';
@@ -15,8 +16,8 @@ export type Sample = {
   deadLettered: number;
 };
 
-/** What one function did during the run, from its event source's batches. */
-export type FunctionActivity = {
+/** What one function did during the run, from its event source's batches; its errors, and the first few of them. */
+export type FunctionActivity = FunctionErrors & {
   logicalId: string;
   service: string;
   code: 'asset' | 'source';
@@ -28,7 +29,8 @@ export type FunctionActivity = {
   timedOut: number;
 };
 
-export type Check = ScenarioCheck;
+/** A check of the report: `ok` is `null` when it did not run (`detail` says why), never `true`. */
+export type Check = Omit<ScenarioCheck, 'ok'> & { ok: boolean | null };
 type Counters = Record<CounterName, number>;
 
 export type VerifyReport = {
@@ -50,6 +52,10 @@ export type VerifyReport = {
   /** The consumers' DuplicatesSuppressed. */
   duplicatesSuppressed: number;
   faultsInjected: Record<FaultKind, number>;
+  /** Fault kinds enabled by a rate that fired fewer than the minimum times: the run did not exercise them. */
+  unexercised: FaultKind[];
+  /** Whether every enabled fault kind fired the minimum number of times. */
+  faultChecks: Check[];
   throughputPerSec: number;
   wallSeconds: number;
   pipelineSeconds: number;
@@ -127,7 +133,7 @@ export const buildReport = (input: {
     },
     {
       name: "each group's effects are in sequence order",
-      ok: (truth.orderViolations ?? 0) === 0,
+      ok: truth.orderViolations === null ? null : truth.orderViolations === 0,
       detail:
         truth.orderViolations === null
           ? 'not checked: the scenario reads no order'
@@ -193,14 +199,17 @@ export const buildReport = (input: {
     : [
         {
           name: 'reliability metrics',
-          ok: true,
+          ok: null,
           detail: `not reconciled: ${input.consumerServices.join(', ')} emit none (not built on reliable-events/sqs)`,
         },
       ];
   const consumerRequests = input.consumerServices.reduce((n, s) => n + sum(input.requests[s] ?? {}), 0);
   const scenarioChecks = truth.scenarioChecks;
+  const { unexercised, faultChecks } = faultCoverage(input.options, input.injected);
   return {
-    ok: [...invariants, ...reconciliation, ...scenarioChecks, ...input.alarmChecks].every((c) => c.ok),
+    ok: [...invariants, ...reconciliation, ...scenarioChecks, ...input.alarmChecks, ...faultChecks].every(
+      (c) => c.ok !== false,
+    ),
     queue: input.queue,
     sent: sent.messages,
     messages: input.planned.length,
@@ -213,6 +222,8 @@ export const buildReport = (input: {
     poison,
     duplicatesSuppressed: consumers.DuplicatesSuppressed,
     faultsInjected: input.injected,
+    unexercised,
+    faultChecks,
     throughputPerSec: sent.messages / Math.max(input.seconds.pipeline, 0.001),
     wallSeconds: input.seconds.wall,
     pipelineSeconds: input.seconds.pipeline,

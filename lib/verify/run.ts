@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { noteFunctionError } from '../local/function-errors.ts';
 import {
   type AlarmTransition,
   type BatchReport,
@@ -99,8 +100,11 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
         `No function that runs locally consumes ${driven.logicalId} (the scenario's queue): drive a queue with an SQS event source.`,
       );
 
-    const injector = createFaultInjector(options.rates, seededRandom(options.seed + 1), (fn) =>
-      consumers.has(fn.logicalId),
+    const injector = createFaultInjector(
+      options.rates,
+      seededRandom(options.seed + 1),
+      (fn) => consumers.has(fn.logicalId),
+      options.faultMinimum,
     );
     const proxies = new Map<string, FaultProxy>();
     cleanups.push(() => Promise.all([...proxies.values()].map((proxy) => proxy.stop())));
@@ -122,6 +126,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           acked: 0,
           retried: 0,
           timedOut: 0,
+          errors: 0,
+          firstErrors: [],
         },
       ]),
     );
@@ -145,6 +151,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
         const a = activity.get(fnId)!;
         a.batches += 1;
         a.records += report.records;
+        noteFunctionError(a, report);
         if ('deleted' in report) {
           a.acked += report.deleted;
           a.retried += report.retried;

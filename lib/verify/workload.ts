@@ -32,12 +32,17 @@ const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringif
  */
 export const planMessages = (
   scenario: Pick<Scenario, 'message' | 'poison'>,
-  options: { messages: number; groups: number; rates: Pick<FaultRates, 'poison' | 'producerResend'> },
+  options: {
+    messages: number;
+    groups: number;
+    rates: Pick<FaultRates, 'poison' | 'producerResend'>;
+    faultMinimum?: number;
+  },
   random: () => number,
 ): PlannedMessage[] => {
   const next = new Map<string, number>();
   const keys = new Set<string>();
-  return Array.from({ length: options.messages }, (_, i) => {
+  const planned = Array.from({ length: options.messages }, (_, i) => {
     let made: ReturnType<Scenario['message']>;
     try {
       made = scenario.message(i, { groups: options.groups, random });
@@ -72,6 +77,38 @@ export const planMessages = (
     }
     return message;
   });
+  return withMinimum(planned, options.rates, options.faultMinimum ?? 3);
+};
+
+/**
+ * A rate too small for the run's messages still gives `minimum` poison messages and resends:
+ * the missing ones at evenly spread places (poison as a body that is not JSON).
+ */
+const withMinimum = (
+  planned: PlannedMessage[],
+  rates: Pick<FaultRates, 'poison' | 'producerResend'>,
+  minimum: number,
+): PlannedMessage[] => {
+  const spread = (kind: 'poison' | 'producerResend', has: (m: PlannedMessage) => boolean) => {
+    let missing = rates[kind] > 0 ? minimum - planned.filter(has).length : 0;
+    const free = planned.filter((m) => !m.poison && !m.resend);
+    const points = Array.from(
+      { length: minimum },
+      (_, k) => free[Math.floor(((k + 1) * free.length) / (minimum + 1))],
+    );
+    for (const message of new Set([...points, ...free])) {
+      if (missing <= 0) break;
+      if (!message || has(message)) continue;
+      if (kind === 'poison') {
+        message.poison = 'not-json';
+        message.body = `${message.body.slice(0, -1)}…`;
+      } else message.resend = true;
+      missing -= 1;
+    }
+  };
+  spread('poison', (m) => m.poison !== undefined);
+  spread('producerResend', (m) => m.resend);
+  return planned;
 };
 
 /**
