@@ -8,6 +8,7 @@ import { queuedIn } from '../verify/drain.ts';
 import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
+import { onInterrupt } from './interrupt.ts';
 import { type Activity, describeDeployment, renderLine, renderTable } from './local-view.ts';
 import { assertPortFree } from './requirements.ts';
 
@@ -231,7 +232,7 @@ export const addLocalCommand = (program: Command) =>
           );
           await stop(ok ? 0 : 1);
         };
-        process.on('SIGINT', finish);
+        onInterrupt(finish);
         process.on('SIGTERM', finish);
         if (flags.seconds) setTimeout(finish, flags.seconds * 1000);
         await new Promise(() => {});

@@ -2,6 +2,7 @@
 // The `reliable-events` command: `verify` proves a CDK app under injected faults, `local` runs it.
 import { Command, CommanderError } from 'commander';
 import { ReliableEventsError } from '../errors.ts';
+import { listenForInterrupt } from './interrupt.ts';
 import { addLocalCommand } from './local-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
 
@@ -14,6 +15,7 @@ const program = new Command('reliable-events')
 addVerifyCommand(program);
 addLocalCommand(program);
 
+listenForInterrupt();
 try {
   await program.parseAsync(process.argv);
   process.exit(process.exitCode ?? 0);
