@@ -4,15 +4,15 @@ import { type FaultKind, type FaultRates, verifyDefaults } from './options.ts';
 // A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
 const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
 
-// Where a kind whose rate is too small for the run is injected anyway: at its 5th, 10th, 15th…
-// opportunity, until it has fired `minimum` times.
-const FORCE_EVERY = 5;
+// Where a kind whose rate is too small for the run is injected anyway: at its 2nd, 4th, 6th…
+// opportunity, until it has fired `minimum` times (a short run has few: 60 messages make ~6 sends).
+const FORCE_EVERY = 2;
 
 /**
  * Decides, with a seeded generator, which requests, invocations and records get a fault, and
  * counts each one it injects. The runtime asks it per function: the proxy in front of
  * DynamoDB per request, the SQS event source per batch and per record. A kind with a rate
- * above 0 that has not fired `minimum` times by its 5th, 10th… opportunity fires there, so a
+ * above 0 that has not fired `minimum` times by its 2nd, 4th… opportunity fires there, so a
  * short run exercises every fault it enables, not only the frequent ones.
  */
 export const createFaultInjector = (
