@@ -117,6 +117,45 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
     expect(leftInTmp()).toEqual([]);
   });
 
+  it('a bundle that cannot load: one line naming the function and what to change', async () => {
+    const dir = project({
+      'reliable-events.verify.mjs': scenarioText(
+        "{ queue: 'Jobs', message: (i) => ({ key: 'k' + i, group: 'g', body: { i } }), effects: async () => new Map() }",
+      ),
+    });
+    mkdirSync(join(dir, 'cdk.out/asset.1a2b'), { recursive: true });
+    // A CommonJS bundle that left out a package Lambda does not provide.
+    writeFileSync(
+      join(dir, 'cdk.out/asset.1a2b/index.js'),
+      'const pad = require("left-pad");\nexports.handler = async () => pad;\n',
+    );
+    writeFileSync(
+      join(dir, 'cdk.out/Jobs.template.json'),
+      JSON.stringify({
+        Resources: {
+          Jobs: { Type: 'AWS::SQS::Queue', Properties: {} },
+          Worker: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' },
+            Metadata: { 'aws:asset:path': 'asset.1a2b' },
+          },
+          WorkerJobs: {
+            Type: 'AWS::Lambda::EventSourceMapping',
+            Properties: {
+              FunctionName: { Ref: 'Worker' },
+              EventSourceArn: { 'Fn::GetAtt': ['Jobs', 'Arn'] },
+            },
+          },
+        },
+      }),
+    );
+    const result = await run(dir, ['verify', '--assembly', 'cdk.out', '--no-faults', '--quiet']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toEqual([
+      'reliable-events: Worker cannot load cdk.out/asset.1a2b/index.js: it needs "left-pad", which is not in its asset, and Lambda provides only the AWS SDK v3 (@aws-sdk/*): bundle it (NodejsFunction bundles what is not in externalModules or nodeModules), or add it to the asset\'s node_modules',
+    ]);
+  }, 90_000);
+
   it('Java missing: says how to install it, and leaves nothing running', async () => {
     const dir = queueOnlyProject();
     const result = await run(dir, ['local', '--assembly', 'cdk.out'], { JAVA: join(dir, 'no-java') });
