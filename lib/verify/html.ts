@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { formatFunctionError } from '../local/function-errors.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const escapeHtml = (text: string) =>
@@ -123,9 +124,10 @@ ${chartData(report)
       `<figure><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption><div class="chart" id="${c.id}"></div></figure>`,
   )
   .join('\n')}</section>
-<section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}</section>
+<section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}
+${checks('', report.faultChecks ?? []).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}</section>
 <section><h2>Functions</h2>${rowsOf(
-    ['function', 'code', 'batches', 'records', 'acknowledged'],
+    ['function', 'code', 'batches', 'records', 'acknowledged', 'errors (the first ones)'],
     [
       ...report.functions.map((f) => [
         f.service,
@@ -133,8 +135,9 @@ ${chartData(report)
         f.batches,
         f.records,
         f.acked,
+        [String(f.errors), ...(f.firstErrors ?? []).map(formatFunctionError)].join('; '),
       ]),
-      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '']),
+      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '', '']),
     ],
   )}</section>
 <script type="application/json" id="chart-data">${inScript(JSON.stringify(chartData(report)))}</script>
