@@ -61,7 +61,14 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
         ...(fn.taskRoot ? { taskRoot: fn.taskRoot } : {}),
         ...(fn.runtime ? { runtime: fn.runtime } : {}),
         callbacks: support?.runs ? support.callbacks : true,
+        detectsModules: support?.runs ? support.detectsModules : true,
       },
+      // The flags Lambda runs nodejs20.x and 22.x with: a `.js` file with no "type" is CommonJS
+      // whatever its syntax, and require() of an ES module fails.
+      // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+      ...(support?.runs && !support.detectsModules
+        ? { execArgv: ['--no-experimental-detect-module', '--no-experimental-require-module'] }
+        : {}),
       // The function's own variables, then those Lambda defines (reserved: a function cannot set them).
       env: { ...options.baseEnvironment, ...fn.environment, ...lambdaEnvironment(fn) },
       stdout: true,

@@ -21,6 +21,7 @@ const {
   taskRoot,
   runtime,
   callbacks = true,
+  detectsModules = true,
 } = workerData as {
   entry: string;
   handler: string;
@@ -28,6 +29,7 @@ const {
   taskRoot?: string;
   runtime?: string;
   callbacks?: boolean;
+  detectsModules?: boolean;
 };
 
 const describe = (error: unknown) =>
@@ -47,8 +49,10 @@ const describe = (error: unknown) =>
 const providers = [`${process.cwd()}/package.json`, fileURLToPath(import.meta.url)];
 // Lambda decides whether a `.js` file is CommonJS or an ES module from the nearest package.json
 // inside the function's code (/var/task), never from the project the asset was built in: a `.js`
-// CommonJS bundle in a `"type": "module"` project's cdk.out is still CommonJS.
+// CommonJS bundle in a `"type": "module"` project's cdk.out is still CommonJS. With no "type", up to
+// nodejs22.x it is CommonJS whatever its syntax (Lambda turns Node's module detection off there).
 // https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
+// https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
 const typelessInTaskRoot = (file: string) => {
   if (!taskRoot || !file.startsWith(taskRoot + sep)) return false;
   for (let dir = dirname(file); dir.length >= taskRoot.length; dir = dirname(dir))
@@ -90,18 +94,19 @@ registerHooks?.({
     const file = fileURLToPath(url);
     if (!typelessInTaskRoot(file)) return result;
     const source = String(result.source ?? readFileSync(file, 'utf8'));
-    return isCommonJs(source) ? { ...result, format: 'commonjs', source } : result;
+    return !detectsModules || isCommonJs(source) ? { ...result, format: 'commonjs', source } : result;
   },
 });
 
-// As Lambda's runtime does: `.mjs` is imported; `.js` and `.cjs` are required (an ES module among
-// them loads through require too, unless it awaits at its top level: then it is imported).
+// As Lambda's runtime does: `.mjs` is imported; `.js` and `.cjs` are required, and an ES module
+// among them (which require() refuses up to nodejs22.x, or that awaits at its top level) imported.
 const load = async (): Promise<Record<string, unknown>> => {
   if (/\.c?js$/.test(entry)) {
     try {
       return createRequire(entry)(entry) as Record<string, unknown>;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_REQUIRE_ASYNC_MODULE' && code !== 'ERR_REQUIRE_ESM') throw error;
     }
   }
   return (await import(pathToFileURL(entry).href)) as Record<string, unknown>;

@@ -1,8 +1,11 @@
 /** How the local runtime runs a function of a given Lambda runtime, or why it does not. */
 export type RuntimeSupport =
   | {
-      runs: true /** Whether a callback-style handler `(event, context, callback)` is allowed. */;
+      runs: true;
+      /** Whether a callback-style handler `(event, context, callback)` is allowed. */
       callbacks: boolean;
+      /** Whether a `.js` file with no `"type"` is run as an ES module when its syntax says so. */
+      detectsModules: boolean;
     }
   | { runs: false; reason: string };
 
@@ -11,16 +14,21 @@ export type RuntimeSupport =
 // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
 // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
 const OLDEST_NODE = 20;
-// Lambda removed callback-style handlers from nodejs24.x: from Node.js 24 a handler must be
-// async (or return a promise); nodejs22.x and earlier still accept `callback`.
+// Lambda removed callback-style handlers from nodejs24.x: "Lambda supports callback-based function
+// handlers for Node.js 22 and earlier runtimes only"; from Node.js 24 a handler must be async.
+// https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html
 // https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
 const LAST_WITH_CALLBACKS = 22;
+// Lambda turns Node's ES-module syntax detection off up to Node.js 22 (--no-experimental-detect-module):
+// there a `.js` file with no "type" is CommonJS, whatever its syntax.
+// https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+const LAST_WITHOUT_DETECTION = 22;
 
 /**
  * Whether a function of `runtime` (the template's `Runtime`, e.g. `nodejs22.x`) runs locally.
  *
  * @example
- * runtimeSupport('nodejs22.x'); // { runs: true, callbacks: true }
+ * runtimeSupport('nodejs22.x'); // { runs: true, callbacks: true, detectsModules: false }
  * runtimeSupport('nodejs16.x'); // { runs: false, reason: 'runtime nodejs16.x is deprecated by Lambda: …' }
  */
 export const runtimeSupport = (runtime: string): RuntimeSupport => {
@@ -35,7 +43,11 @@ export const runtimeSupport = (runtime: string): RuntimeSupport => {
       runs: false,
       reason: `runtime ${runtime} is deprecated by Lambda and is not emulated: move the function to nodejs22.x or nodejs24.x`,
     };
-  return { runs: true, callbacks: major <= LAST_WITH_CALLBACKS };
+  return {
+    runs: true,
+    callbacks: major <= LAST_WITH_CALLBACKS,
+    detectsModules: major > LAST_WITHOUT_DETECTION,
+  };
 };
 
 // `require('aws-sdk')`, `from 'aws-sdk/clients/sqs'`, `import('aws-sdk')`, or v2 bundled in

@@ -28,6 +28,8 @@ export const describeLoadFailure = (fn: LocalFunction, error: InitError): string
     return `${prefix}: it needs ${missing}, a file its asset does not contain: add it to the asset, or bundle it`;
   if (missing)
     return `${prefix}: it needs "${missing}", which is not in its asset, and Lambda provides only the AWS SDK v3 (@aws-sdk/*): bundle it (NodejsFunction bundles what is not in externalModules or nodeModules), or add it to the asset's node_modules`;
+  if (/Cannot use import statement outside a module|Unexpected token 'export'/.test(error.message))
+    return `${prefix}: it is an ES module in a .js file, which ${fn.runtime ?? 'this runtime'} runs as CommonJS (Lambda detects ES modules only from nodejs24.x): name it .mjs, or put a package.json with "type": "module" in the asset`;
   if (error.code === 'NO_HANDLER')
     return `${prefix}: ${error.message}: check the function's Handler (${fn.handlerSpec ?? fn.handler})`;
   const first = error.message.split('\n')[0] ?? '';

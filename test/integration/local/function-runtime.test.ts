@@ -75,6 +75,21 @@ describe('the local runtime provides what Lambda provides to a function', () => 
     expect(await host(dir).invoke({})).toBe('function');
   });
 
+  describe('an ES module in a .js file with no "type" in its asset', () => {
+    const esmJs =
+      'import { SQSClient } from "@aws-sdk/client-sqs";\nexport const handler = async () => typeof SQSClient;\n';
+
+    it('loads on nodejs24.x, which detects ES modules', async () => {
+      expect(await host(asset({ 'index.js': esmJs }), { runtime: 'nodejs24.x' }).invoke({})).toBe('function');
+    });
+
+    it('does not load on nodejs22.x, which runs it as CommonJS: one line saying what to change', async () => {
+      await expect(host(asset({ 'index.js': esmJs })).warm(1)).rejects.toThrow(
+        /^Auditor0A1B2C3D cannot load .*index\.js: it is an ES module in a \.js file, which nodejs22\.x runs as CommonJS .*: name it \.mjs, or put a package\.json with "type": "module" in the asset$/,
+      );
+    });
+  });
+
   it("Lambda's variables: region, function name, memory, version, handler, task root, execution environment", async () => {
     const names = [
       'AWS_REGION',

@@ -9,12 +9,12 @@ describe('which Lambda runtimes run locally', () => {
   it.each([
     ['nodejs20.x', true],
     ['nodejs22.x', true],
-  ])('%s runs, callback handlers allowed', (runtime) => {
-    expect(runtimeSupport(runtime)).toEqual({ runs: true, callbacks: true });
+  ])('%s runs, callback handlers allowed, no ES-module detection', (runtime) => {
+    expect(runtimeSupport(runtime)).toEqual({ runs: true, callbacks: true, detectsModules: false });
   });
 
-  it('nodejs24.x runs, without callback handlers (Lambda removed them from Node.js 24)', () => {
-    expect(runtimeSupport('nodejs24.x')).toEqual({ runs: true, callbacks: false });
+  it('nodejs24.x runs, without callback handlers (Lambda removed them from Node.js 24), detecting ES modules', () => {
+    expect(runtimeSupport('nodejs24.x')).toEqual({ runs: true, callbacks: false, detectsModules: true });
   });
 
   it.each(['nodejs18.x', 'nodejs16.x', 'nodejs14.x', 'nodejs12.x', 'nodejs8.10', 'nodejs'])(
