@@ -32,6 +32,8 @@ export const findScenarioFile = (projectRoot: string, explicit?: string): string
 const OPTIONAL_FUNCTIONS = ['poison', 'order', 'pending', 'checks'] as const;
 
 /** What is wrong with a module's export, as short phrases; empty when it is a usable scenario. */
+const PROMISES = ['exactly-once', 'at-least-once', 'at-most-once'];
+
 export const scenarioProblems = (value: unknown): string[] => {
   if (!value || typeof value !== 'object') return [`its default export is ${typeof value}, not an object`];
   const s = value as Record<string, unknown>;
@@ -45,6 +47,8 @@ export const scenarioProblems = (value: unknown): string[] => {
   for (const name of ['messages', 'groups'])
     if (defaults[name] !== undefined && !(Number.isInteger(defaults[name]) && Number(defaults[name]) >= 1))
       problems.push(`defaults.${name} must be a positive integer`);
+  if (s.promise !== undefined && !PROMISES.includes(s.promise as string))
+    problems.push(`promise must be one of ${PROMISES.map((p) => `'${p}'`).join(', ')}`);
   for (const name of ['context', 'variants'])
     if (s[name] !== undefined && (typeof s[name] !== 'object' || s[name] === null))
       problems.push(`${name} must be an object`);

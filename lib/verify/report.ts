@@ -3,7 +3,7 @@ import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
 import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
-import type { ScenarioCheck } from './scenario.ts';
+import type { DeliveryPromise, ScenarioCheck } from './scenario.ts';
 import type { PlannedMessage, SentWorkload } from './workload.ts';
 
 /** One point of the run's timeline, taken every second. */
@@ -35,6 +35,8 @@ type Counters = Record<CounterName, number>;
 
 export type VerifyReport = {
   ok: boolean;
+  /** What the driven queue's consumer promises, which the effect invariant follows. */
+  promise: DeliveryPromise;
   /** The driven queue's logical id. */
   queue: string;
   /** Messages sent: the workload, poison included, and resends. */
@@ -90,7 +92,32 @@ const relation = (name: string, metric: number, op: '=' | '≥', truth: number, 
   detail: `${metric} ${op} ${truth} (${why})`,
 });
 
+// The effect invariant a consumer's promise asks for: at-least-once allows duplicates (counted),
+// at-most-once allows losses (counted), exactly-once neither.
+const effectCheck = (truth: GroundTruth, promise: DeliveryPromise): Check => {
+  const detail = `${truth.effects} effects, ${truth.lost} lost, ${truth.duplicateEffects} duplicate`;
+  if (promise === 'at-least-once')
+    return {
+      name: 'every non-poison message has an effect (at-least-once: duplicates allowed)',
+      ok: truth.lost === 0,
+      detail,
+    };
+  if (promise === 'at-most-once')
+    return {
+      name: 'no message has more than one effect (at-most-once: losses allowed)',
+      ok: truth.duplicateEffects === 0,
+      detail,
+    };
+  return {
+    name: 'every non-poison message has exactly one effect',
+    ok: truth.lost === 0 && truth.duplicateEffects === 0,
+    detail,
+  };
+};
+
 export const buildReport = (input: {
+  /** What the driven queue's consumer promises. @default 'exactly-once' */
+  promise?: DeliveryPromise;
   alarms: AlarmsReport;
   alarmChecks: Check[];
   options: VerifyOptions;
@@ -121,11 +148,7 @@ export const buildReport = (input: {
         ? `in ${input.seconds.pipeline.toFixed(1)} s`
         : `not within ${input.options.drainTimeoutSeconds} s`,
     },
-    {
-      name: 'every non-poison message has exactly one effect',
-      ok: truth.lost === 0 && truth.duplicateEffects === 0,
-      detail: `${truth.effects} effects, ${truth.lost} lost, ${truth.duplicateEffects} duplicate`,
-    },
+    effectCheck(truth, input.promise ?? 'exactly-once'),
     {
       name: 'no poison message has an effect',
       ok: truth.poisonEffects === 0,
@@ -180,13 +203,19 @@ export const buildReport = (input: {
           truth.effects - timedOut,
           'effects; a timed-out invocation never flushes its metrics',
         ),
-        relation(
-          'DuplicatesSuppressed',
-          consumers.DuplicatesSuppressed,
-          '≥',
-          sent.resent,
-          'every resent message',
-        ),
+        input.promise === 'at-least-once'
+          ? {
+              name: 'DuplicatesSuppressed',
+              ok: null,
+              detail: `not checked: an at-least-once consumer suppresses no duplicates (${consumers.DuplicatesSuppressed})`,
+            }
+          : relation(
+              'DuplicatesSuppressed',
+              consumers.DuplicatesSuppressed,
+              '≥',
+              sent.resent,
+              'every resent message',
+            ),
         relation(
           'MessagesDeadLettered',
           consumers.MessagesDeadLettered,
@@ -210,6 +239,7 @@ export const buildReport = (input: {
     ok: [...invariants, ...reconciliation, ...scenarioChecks, ...input.alarmChecks, ...faultChecks].every(
       (c) => c.ok !== false,
     ),
+    promise: input.promise ?? 'exactly-once',
     queue: input.queue,
     sent: sent.messages,
     messages: input.planned.length,

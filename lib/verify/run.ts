@@ -236,6 +236,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const truth = await checkGroundTruth({ context, scenario, driven, planned, sent });
     const alarmsReport = await alarms.evaluator.stop();
     return buildReport({
+      ...(scenario.promise ? { promise: scenario.promise } : {}),
       alarms: alarmsReport,
       alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
         poison: planned.filter((m) => m.poison).length,

@@ -1,7 +1,7 @@
 import type { Producer } from '../producer/index.ts';
 import { ScenarioError } from './errors.ts';
 import type { FaultRates } from './options.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario, ScenarioMessage } from './scenario.ts';
 
 /** One message of the workload. `seq` is its place among its group's messages (1, 2, 3…). */
 export type PlannedMessage = {
@@ -14,6 +14,9 @@ export type PlannedMessage = {
   poison?: 'not-json' | 'invalid';
   /** Sent a second time later, under a new message id. */
   resend: boolean;
+  /** The scenario's SQS fields beside the body, as sent. */
+  attributes?: ScenarioMessage['attributes'];
+  delaySeconds?: number;
 };
 
 /** What was sent: every message id SQS assigned, mapped to its message's key. */
@@ -69,6 +72,8 @@ export const planMessages = (
       seq,
       body: text(made.body),
       resend: !poisoned && random() < options.rates.producerResend,
+      ...(made.attributes ? { attributes: made.attributes } : {}),
+      ...(made.delaySeconds === undefined ? {} : { delaySeconds: made.delaySeconds }),
     };
     if (poisoned) {
       const invalid = scenario.poison && random() < 0.5;
@@ -127,7 +132,13 @@ export const sendMessages = async (
   let resent = 0;
   const send = async (batch: { id: string; message: PlannedMessage }[]) => {
     const { sent } = await producer.send(
-      batch.map(({ id, message }) => ({ id, orderingKey: message.group, body: message.body })),
+      batch.map(({ id, message }) => ({
+        id,
+        orderingKey: message.group,
+        body: message.body,
+        ...(message.attributes ? { attributes: message.attributes } : {}),
+        ...(message.delaySeconds === undefined ? {} : { delaySeconds: message.delaySeconds }),
+      })),
     );
     const byId = new Map(batch.map(({ id, message }) => [id, message.key]));
     for (const { id, messageId } of sent) keyOfMessage.set(messageId, byId.get(id)!);

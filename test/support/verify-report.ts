@@ -15,6 +15,7 @@ export const sampleReport = (ok = true): VerifyReport => {
   const check = (name: string, good = true, detail = 'detail') => ({ name, ok: good, detail });
   return {
     ok,
+    promise: 'exactly-once',
     queue: 'OrdersQueue',
     sent: 1_010,
     messages: 1_000,

@@ -6,10 +6,12 @@ import type { GroundTruth } from '../../../lib/verify/check.ts';
 import { faultCoverage } from '../../../lib/verify/fault-coverage.ts';
 import { createFaultInjector } from '../../../lib/verify/faults.ts';
 import { formatReport } from '../../../lib/verify/format.ts';
+import { scenarioProblems } from '../../../lib/verify/load-scenario.ts';
 import { type FaultKind, type FaultRates, verifyDefaults } from '../../../lib/verify/options.ts';
 import { seededRandom } from '../../../lib/verify/random.ts';
 import { buildReport } from '../../../lib/verify/report.ts';
-import { planMessages } from '../../../lib/verify/workload.ts';
+import type { DeliveryPromise } from '../../../lib/verify/scenario.ts';
+import { planMessages, sendMessages } from '../../../lib/verify/workload.ts';
 import { sampleReport } from '../../support/verify-report.ts';
 
 const none = Object.fromEntries(Object.keys(verifyDefaults.rates).map((k) => [k, 0])) as FaultRates;
@@ -189,5 +191,124 @@ describe('a check that did not run', () => {
     expect(formatReport(built)).toMatch(
       /FAIL every enabled fault fired at least 3 times +not exercised: consumerCrash 1/,
     );
+  });
+});
+
+describe("the effect invariant follows the consumer's promise", () => {
+  const truth = (lost: number, duplicateEffects: number): GroundTruth => ({
+    effects: 10 - lost,
+    lost,
+    duplicateEffects,
+    poisonEffects: 0,
+    orderViolations: 0,
+    deadLettered: 0,
+    poisonMissingFromDlq: 0,
+    goodInDlq: 0,
+    otherDeadLettered: {},
+    scenarioChecks: [],
+  });
+  const verdict = (promise: DeliveryPromise | undefined, t: GroundTruth) => {
+    const report = buildReport({
+      ...(promise ? { promise } : {}),
+      alarms: { alarms: [], problems: [] },
+      alarmChecks: [],
+      options: { ...verifyDefaults, rates: none },
+      queue: 'Audit',
+      drained: true,
+      truth: t,
+      sent: { messages: 10, resent: 2, keyOfMessage: new Map() },
+      planned: [],
+      injected: counts({}),
+      producerMetrics: Object.fromEntries(COUNTERS.map((k) => [k, 0])) as never,
+      consumerServices: ['Audit'],
+      metrics: () => Object.fromEntries(COUNTERS.map((k) => [k, 1])) as never,
+      requests: {},
+      functions: [],
+      notRun: [],
+      timeline: [],
+      timelineStartedAt: 0,
+      seconds: { wall: 1, pipeline: 1, setup: 0 },
+    });
+    return { effect: report.invariants[1], report };
+  };
+
+  it('exactly-once (the default) fails on a duplicate and on a loss', () => {
+    expect(verdict(undefined, truth(0, 2)).effect).toMatchObject({
+      name: 'every non-poison message has exactly one effect',
+      ok: false,
+    });
+    expect(verdict('exactly-once', truth(1, 0)).effect?.ok).toBe(false);
+    expect(verdict(undefined, truth(0, 0)).effect?.ok).toBe(true);
+  });
+
+  it('at-least-once counts duplicates but allows them, and fails on a loss', () => {
+    const { effect, report } = verdict('at-least-once', truth(0, 3));
+    expect(effect).toEqual({
+      name: 'every non-poison message has an effect (at-least-once: duplicates allowed)',
+      ok: true,
+      detail: '10 effects, 0 lost, 3 duplicate',
+    });
+    expect(report.reconciliation.find((c) => c.name === 'DuplicatesSuppressed')?.ok).toBeNull();
+    expect(verdict('at-least-once', truth(1, 0)).effect?.ok).toBe(false);
+  });
+
+  it('at-most-once counts losses but allows them, and fails on a duplicate', () => {
+    expect(verdict('at-most-once', truth(2, 0)).effect).toMatchObject({
+      name: 'no message has more than one effect (at-most-once: losses allowed)',
+      ok: true,
+    });
+    expect(verdict('at-most-once', truth(0, 1)).effect?.ok).toBe(false);
+  });
+});
+
+describe('a scenario message carries SQS fields beside its body', () => {
+  it('attributes and a delay go into the plan as the scenario made them', () => {
+    const scenario = {
+      message: (i: number) => ({
+        key: `k${i}`,
+        group: 'g',
+        body: { i },
+        attributes: { kind: i % 2 === 0 ? 'audit' : 'order', priority: i },
+        delaySeconds: 2,
+      }),
+    };
+    const [first] = planMessages(
+      scenario,
+      { messages: 2, groups: 1, rates: { poison: 0, producerResend: 0 } },
+      seededRandom(1),
+    );
+    expect(first).toMatchObject({ attributes: { kind: 'audit', priority: 0 }, delaySeconds: 2 });
+  });
+
+  it('a promise the scenario misspells is named', () => {
+    expect(
+      scenarioProblems({ queue: 'q', message: () => 0, effects: () => 0, promise: 'exactly-one' }),
+    ).toEqual(["promise must be one of 'exactly-once', 'at-least-once', 'at-most-once'"]);
+  });
+});
+
+describe('sendMessages', () => {
+  it("hands each message's attributes and delay to the producer", async () => {
+    const calls: unknown[] = [];
+    const producer = {
+      send: async (batch: { id: string }[]) => {
+        calls.push(...batch);
+        return { sent: batch.map((m) => ({ id: m.id, messageId: `sqs-${m.id}` })), failed: [] };
+      },
+    };
+    await sendMessages(producer as never, [
+      {
+        key: 'k0',
+        group: 'g',
+        seq: 1,
+        body: '{}',
+        resend: false,
+        attributes: { kind: 'audit' },
+        delaySeconds: 3,
+      },
+    ]);
+    expect(calls).toEqual([
+      { id: 'm-0', orderingKey: 'g', body: '{}', attributes: { kind: 'audit' }, delaySeconds: 3 },
+    ]);
   });
 });
