@@ -81,6 +81,12 @@ export const orderViolationsOf = (order: readonly string[], seqOf: (key: string)
   return { violations, duplicates };
 };
 
+/** The ARN of the dead-letter queue a queue's redrive policy names, if any. */
+export const dlqArnOf = (queue: LocalQueue): string | undefined =>
+  queue.attributes.RedrivePolicy
+    ? (JSON.parse(queue.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn
+    : undefined;
+
 /** The dead-letter queues of the app: every queue some redrive policy points at. */
 export const deadLetterQueues = (queues: readonly LocalQueue[]) => {
   const targets = new Set(
@@ -96,10 +102,14 @@ export const deadLetterQueues = (queues: readonly LocalQueue[]) => {
 /** The generic invariants' ground truth, from the scenario's view of the tables and from the DLQs. */
 export const checkGroundTruth = async (input: {
   context: ScenarioContext;
-  scenario: Scenario;
+  scenario: Pick<Scenario, 'effects' | 'order' | 'checks'>;
   driven: LocalQueue;
   planned: readonly PlannedMessage[];
   sent: SentWorkload;
+  /** Dead-letter queues of the scenario's other workloads: theirs to check, not "other" here. @default none */
+  workloadDlqs?: ReadonlySet<string>;
+  /** Whether to read the app's other dead-letter queues (the first workload does, the others not). @default true */
+  countOthers?: boolean;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
@@ -125,15 +135,15 @@ export const checkGroundTruth = async (input: {
     }
   }
 
-  const dlqArn = driven.attributes.RedrivePolicy
-    ? (JSON.parse(driven.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn
-    : undefined;
+  const dlqArn = dlqArnOf(driven);
   const dlqs = deadLetterQueues(context.deployment.queues);
   const dlq = dlqs.find((q) => q.arn === dlqArn);
   const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
   const inDlq = new Set(dead.map((m) => sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body));
   const otherDeadLettered: Record<string, number> = {};
-  for (const queue of dlqs.filter((q) => q !== dlq))
+  const others =
+    input.countOthers === false ? [] : dlqs.filter((q) => q !== dlq && !input.workloadDlqs?.has(q.arn));
+  for (const queue of others)
     otherDeadLettered[queue.name] = (await drainQueue(context.sqs, queue.url, sent.messages + 10)).length;
 
   const scenarioChecks = scenario.checks

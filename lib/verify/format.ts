@@ -48,6 +48,11 @@ export const formatReport = (report: VerifyReport): string => {
     '',
     'invariants (from the tables and the dead-letter queues)',
     ...checks(report.invariants),
+    ...(report.workloads ?? []).flatMap((w) => [
+      '',
+      `workload ${w.queue} (${w.promise}): ${w.messages} messages, ${w.sent} sent, ${w.effects} effects, ${w.deadLettered} dead-lettered`,
+      ...checks(w.invariants),
+    ]),
     ...(report.scenarioChecks.length > 0
       ? ['', "the scenario's checks", ...checks(report.scenarioChecks)]
       : []),

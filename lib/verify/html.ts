@@ -113,6 +113,7 @@ ${report.sent} sent, ${report.effects} effects, ${report.lost} lost, ${report.du
 ${report.deadLettered} dead-lettered; ${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s,
 ${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message.</p>
 ${checks('Invariants, from the tables and the dead-letter queues', report.invariants)}
+${(report.workloads ?? []).map((w) => checks(`Workload ${w.queue} (${w.promise}): ${w.messages} messages, ${w.sent} sent`, w.invariants)).join('\n')}
 ${checks("The scenario's checks", report.scenarioChecks)}
 ${checks('Metrics against ground truth', report.reconciliation)}
 <section><h2>Alarms, evaluated locally (periods ${report.options.alarmPeriodScale}× shorter)</h2>${checks('', report.alarmChecks).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}

@@ -5,6 +5,7 @@ import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
 import type { DeliveryPromise, ScenarioCheck } from './scenario.ts';
 import type { PlannedMessage, SentWorkload } from './workload.ts';
+import { messageInvariants, type WorkloadReport } from './workload-checks.ts';
 
 /** One point of the run's timeline, taken every second. */
 export type Sample = {
@@ -37,6 +38,8 @@ export type VerifyReport = {
   ok: boolean;
   /** What the driven queue's consumer promises, which the effect invariant follows. */
   promise: DeliveryPromise;
+  /** The scenario's other workloads (`workloads`), each with its own invariants. */
+  workloads: WorkloadReport[];
   /** The driven queue's logical id. */
   queue: string;
   /** Messages sent: the workload, poison included, and resends. */
@@ -92,32 +95,11 @@ const relation = (name: string, metric: number, op: '=' | '≥', truth: number, 
   detail: `${metric} ${op} ${truth} (${why})`,
 });
 
-// The effect invariant a consumer's promise asks for: at-least-once allows duplicates (counted),
-// at-most-once allows losses (counted), exactly-once neither.
-const effectCheck = (truth: GroundTruth, promise: DeliveryPromise): Check => {
-  const detail = `${truth.effects} effects, ${truth.lost} lost, ${truth.duplicateEffects} duplicate`;
-  if (promise === 'at-least-once')
-    return {
-      name: 'every non-poison message has an effect (at-least-once: duplicates allowed)',
-      ok: truth.lost === 0,
-      detail,
-    };
-  if (promise === 'at-most-once')
-    return {
-      name: 'no message has more than one effect (at-most-once: losses allowed)',
-      ok: truth.duplicateEffects === 0,
-      detail,
-    };
-  return {
-    name: 'every non-poison message has exactly one effect',
-    ok: truth.lost === 0 && truth.duplicateEffects === 0,
-    detail,
-  };
-};
-
 export const buildReport = (input: {
   /** What the driven queue's consumer promises. @default 'exactly-once' */
   promise?: DeliveryPromise;
+  /** The other workloads' reports. @default none */
+  workloads?: WorkloadReport[];
   alarms: AlarmsReport;
   alarmChecks: Check[];
   options: VerifyOptions;
@@ -148,25 +130,7 @@ export const buildReport = (input: {
         ? `in ${input.seconds.pipeline.toFixed(1)} s`
         : `not within ${input.options.drainTimeoutSeconds} s`,
     },
-    effectCheck(truth, input.promise ?? 'exactly-once'),
-    {
-      name: 'no poison message has an effect',
-      ok: truth.poisonEffects === 0,
-      detail: `${truth.poisonEffects} poison with an effect`,
-    },
-    {
-      name: "each group's effects are in sequence order",
-      ok: truth.orderViolations === null ? null : truth.orderViolations === 0,
-      detail:
-        truth.orderViolations === null
-          ? 'not checked: the scenario reads no order'
-          : `${truth.orderViolations} out of order`,
-    },
-    {
-      name: 'every poison message is in the DLQ, and nothing else',
-      ok: truth.poisonMissingFromDlq === 0 && truth.goodInDlq === 0,
-      detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages`,
-    },
+    ...messageInvariants(truth, input.promise ?? 'exactly-once', poison),
     {
       name: 'nothing left in the other dead-letter queues',
       ok: otherDead === 0,
@@ -236,10 +200,16 @@ export const buildReport = (input: {
   const scenarioChecks = truth.scenarioChecks;
   const { unexercised, faultChecks } = faultCoverage(input.options, input.injected);
   return {
-    ok: [...invariants, ...reconciliation, ...scenarioChecks, ...input.alarmChecks, ...faultChecks].every(
-      (c) => c.ok !== false,
-    ),
+    ok: [
+      ...invariants,
+      ...reconciliation,
+      ...scenarioChecks,
+      ...input.alarmChecks,
+      ...faultChecks,
+      ...(input.workloads ?? []).flatMap((w) => w.invariants),
+    ].every((c) => c.ok !== false),
     promise: input.promise ?? 'exactly-once',
+    workloads: input.workloads ?? [],
     queue: input.queue,
     sent: sent.messages,
     messages: input.planned.length,

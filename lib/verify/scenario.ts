@@ -76,12 +76,21 @@ export type Scenario = {
   /** CDK context for the synthesis (as `cdk synth -c key=value`); `--context` overrides it. @default none */
   context?: Record<string, string>;
   /**
+   * More queues to drive, each with its own messages, effects, order, poison and promise: faults
+   * are injected into every function that consumes any of them, and each gets its invariants.
+   * @default only `queue`
+   */
+  workloads?: Workload[];
+  /**
    * Named variants of the app, each a flag of `verify` (`--unprotected`): the context it is
    * synthesized with. A mutation — protection switched off — is a variant the proof must fail.
    * @default none
    */
   variants?: Record<string, { context: Record<string, string>; description: string }>;
 };
+
+/** One more queue a scenario drives: what `queue`, `message`, `poison`, `effects`, `order` and `promise` are for the first. */
+export type Workload = Pick<Scenario, 'queue' | 'message' | 'poison' | 'effects' | 'order' | 'promise'>;
 
 /**
  * Declares a scenario with its types checked; export it as the module's default.

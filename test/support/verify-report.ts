@@ -16,6 +16,7 @@ export const sampleReport = (ok = true): VerifyReport => {
   return {
     ok,
     promise: 'exactly-once',
+    workloads: [],
     queue: 'OrdersQueue',
     sent: 1_010,
     messages: 1_000,

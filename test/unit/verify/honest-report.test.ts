@@ -280,6 +280,23 @@ describe('a scenario message carries SQS fields beside its body', () => {
     expect(first).toMatchObject({ attributes: { kind: 'audit', priority: 0 }, delaySeconds: 2 });
   });
 
+  it('a workload without its queue or effects, or with a misspelled promise, is named', () => {
+    const scenario = {
+      queue: 'q',
+      message: () => 0,
+      effects: () => 0,
+      workloads: [
+        { queue: 'Audit', message: () => 0, effects: () => 0 },
+        { message: () => 0, promise: 'twice' },
+      ],
+    };
+    expect(scenarioProblems(scenario)).toEqual([
+      'workloads[1].queue must be a non-empty string',
+      'workloads[1].effects must be a function',
+      "workloads[1].promise must be one of 'exactly-once', 'at-least-once', 'at-most-once'",
+    ]);
+  });
+
   it('a promise the scenario misspells is named', () => {
     expect(
       scenarioProblems({ queue: 'q', message: () => 0, effects: () => 0, promise: 'exactly-one' }),
