@@ -76,6 +76,37 @@ export const renderTable = (input: {
   ].join('\n');
 };
 
+// SQS's default visibility timeout, in seconds.
+const DEFAULT_VISIBILITY_SECONDS = 30;
+
+/**
+ * How long `local` waits for the app to drain before its verdict: a retried message comes back
+ * only after its queue's visibility timeout, so the longest of the consumed queues', plus 5 s,
+ * and never less than 15 s.
+ */
+export const drainWindowSeconds = (queues: readonly { attributes: Record<string, string> }[]): number =>
+  Math.max(
+    15,
+    ...queues.map((q) => Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_SECONDS) + 5),
+  );
+
+/** The verdict's line: from the queues and the dead-letter queues, the functions' errors, then the metrics. */
+export const verdictLine = (input: {
+  drained: boolean;
+  queued: number;
+  inFlight: number;
+  waitedSeconds: number;
+  deadLettered: number;
+  errors: number;
+  lost: number;
+  duplicatesSuppressed: number;
+}) =>
+  `verdict: ${input.drained && input.lost === 0 ? 'ok' : 'FAILED'} — ${
+    input.drained
+      ? 'drained'
+      : `${input.queued} messages still queued, ${input.inFlight} in flight after ${input.waitedSeconds} s`
+  }; ${input.deadLettered} in dead-letter queues, ${input.errors} function errors; ${input.lost} lost, ${input.duplicatesSuppressed} duplicates suppressed (the reliability metrics)`;
+
 /** The one line per interval printed when stdout is not a terminal. */
 export const renderLine = (input: {
   seconds: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderLine, renderTable } from '../../../lib/cli/local-view.ts';
+import { drainWindowSeconds, renderLine, renderTable, verdictLine } from '../../../lib/cli/local-view.ts';
 import type { LocalDeployment } from '../../../lib/local/index.ts';
 import { COUNTERS } from '../../../lib/metrics/names.ts';
 
@@ -42,5 +42,28 @@ describe("reliable-events local shows a function's errors", () => {
 
   it('in the line printed off a terminal', () => {
     expect(renderLine({ seconds: 5, sent: 12, activity, inFlight: 0, totals: zero })).toContain('errors 4');
+  });
+});
+
+describe("local's verdict", () => {
+  it("waits for the longest visibility timeout of the app's queues (SQS's 30 s when unset), at least 15 s", () => {
+    expect(drainWindowSeconds([{ attributes: {} }])).toBe(35);
+    expect(
+      drainWindowSeconds([
+        { attributes: { VisibilityTimeout: '180' } },
+        { attributes: { VisibilityTimeout: '5' } },
+      ]),
+    ).toBe(185);
+    expect(drainWindowSeconds([{ attributes: { VisibilityTimeout: '2' } }])).toBe(15);
+  });
+
+  it('reads the dead-letter queues and the functions errors, not only the metrics', () => {
+    const base = { queued: 0, inFlight: 0, waitedSeconds: 35, lost: 0, duplicatesSuppressed: 0 };
+    expect(verdictLine({ ...base, drained: true, deadLettered: 2, errors: 4 })).toBe(
+      'verdict: ok — drained; 2 in dead-letter queues, 4 function errors; 0 lost, 0 duplicates suppressed (the reliability metrics)',
+    );
+    expect(verdictLine({ ...base, drained: false, queued: 3, deadLettered: 0, errors: 0 })).toMatch(
+      /^verdict: FAILED — 3 messages still queued, 0 in flight after 35 s;/,
+    );
   });
 });
