@@ -67,7 +67,13 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
       // whatever its syntax, and require() of an ES module fails.
       // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
       ...(support?.runs && !support.detectsModules
-        ? { execArgv: ['--no-experimental-detect-module', '--no-experimental-require-module'] }
+        ? {
+            execArgv: [
+              ...process.execArgv,
+              '--no-experimental-detect-module',
+              '--no-experimental-require-module',
+            ],
+          }
         : {}),
       // The function's own variables, then those Lambda defines (reserved: a function cannot set them).
       env: { ...options.baseEnvironment, ...fn.environment, ...lambdaEnvironment(fn) },
