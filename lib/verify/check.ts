@@ -11,8 +11,12 @@ export type GroundTruth = {
   effects: number;
   /** Non-poison messages with no effect. */
   lost: number;
+  /** Their keys. */
+  lostKeys: string[];
   /** Effects applied more than once (the sum of the extra applications, and repeats in a group's order). */
   duplicateEffects: number;
+  /** The keys whose effect was applied more than once. */
+  duplicateKeys: string[];
   /** Poison messages that nevertheless got an effect. */
   poisonEffects: number;
   /** Places where a group's order has a key before one sent earlier; null when the scenario keeps no order. */
@@ -114,13 +118,15 @@ export const checkGroundTruth = async (input: {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
   const applied = await callScenario('effects()', () => scenario.effects(context));
-  let lost = 0;
+  const lostKeys: string[] = [];
+  const duplicateKeys = new Set<string>();
   let duplicateEffects = 0;
   let poisonEffects = 0;
   for (const message of planned) {
     const times = applied.get(message.key) ?? 0;
     if (message.poison) poisonEffects += times > 0 ? 1 : 0;
-    else if (times === 0) lost += 1;
+    else if (times === 0) lostKeys.push(message.key);
+    if (times > 1) duplicateKeys.add(message.key);
     duplicateEffects += Math.max(0, times - 1);
   }
 
@@ -132,6 +138,7 @@ export const checkGroundTruth = async (input: {
       const found = orderViolationsOf(keys, (key) => byKey.get(key)?.seq);
       orderViolations += found.violations;
       duplicateEffects += found.duplicates;
+      for (const [i, key] of keys.entries()) if (keys.indexOf(key) !== i) duplicateKeys.add(key);
     }
   }
 
@@ -152,8 +159,10 @@ export const checkGroundTruth = async (input: {
   const poison = planned.filter((m) => m.poison);
   return {
     effects: [...applied.values()].filter((n) => n > 0).length,
-    lost,
+    lost: lostKeys.length,
+    lostKeys,
     duplicateEffects,
+    duplicateKeys: [...duplicateKeys],
     poisonEffects,
     orderViolations,
     deadLettered: dead.length,

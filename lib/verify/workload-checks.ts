@@ -12,7 +12,10 @@ export type WorkloadReport = {
   sent: number;
   effects: number;
   lost: number;
+  /** The keys lost, and those applied more than once. */
+  lostKeys: string[];
   duplicateEffects: number;
+  duplicateKeys: string[];
   orderViolations: number | null;
   deadLettered: number;
   poison: number;
@@ -21,8 +24,13 @@ export type WorkloadReport = {
 
 // The effect invariant a consumer's promise asks for: at-least-once allows duplicates (counted),
 // at-most-once allows losses (counted), exactly-once neither.
+// The first keys of a list, to name in the table (the JSON has them all).
+const SAMPLE = 5;
+const sample = (keys: readonly string[] = []) =>
+  keys.length === 0 ? '' : ` (${keys.slice(0, SAMPLE).join(', ')}${keys.length > SAMPLE ? ', …' : ''})`;
+
 const effectCheck = (truth: GroundTruth, promise: DeliveryPromise): Check => {
-  const detail = `${truth.effects} effects, ${truth.lost} lost, ${truth.duplicateEffects} duplicate`;
+  const detail = `${truth.effects} effects, ${truth.lost} lost${sample(truth.lostKeys)}, ${truth.duplicateEffects} duplicate${sample(truth.duplicateKeys)}`;
   if (promise === 'at-least-once')
     return {
       name: 'every non-poison message has an effect (at-least-once: duplicates allowed)',
@@ -91,7 +99,9 @@ export const workloadReport = (input: {
   sent: input.sent,
   effects: input.truth.effects,
   lost: input.truth.lost,
+  lostKeys: input.truth.lostKeys,
   duplicateEffects: input.truth.duplicateEffects,
+  duplicateKeys: input.truth.duplicateKeys,
   orderViolations: input.truth.orderViolations,
   deadLettered: input.truth.deadLettered,
   poison: input.poison,

@@ -133,7 +133,9 @@ describe('a check that did not run', () => {
   const truth: GroundTruth = {
     effects: 10,
     lost: 0,
+    lostKeys: [],
     duplicateEffects: 0,
+    duplicateKeys: [],
     poisonEffects: 0,
     orderViolations: null,
     deadLettered: 0,
@@ -198,7 +200,9 @@ describe("the effect invariant follows the consumer's promise", () => {
   const truth = (lost: number, duplicateEffects: number): GroundTruth => ({
     effects: 10 - lost,
     lost,
+    lostKeys: Array.from({ length: lost }, (_, i) => `order-${i}`),
     duplicateEffects,
+    duplicateKeys: Array.from({ length: duplicateEffects }, (_, i) => `order-${10 - i}`),
     poisonEffects: 0,
     orderViolations: 0,
     deadLettered: 0,
@@ -246,10 +250,16 @@ describe("the effect invariant follows the consumer's promise", () => {
     expect(effect).toEqual({
       name: 'every non-poison message has an effect (at-least-once: duplicates allowed)',
       ok: true,
-      detail: '10 effects, 0 lost, 3 duplicate',
+      detail: '10 effects, 0 lost, 3 duplicate (order-10, order-9, order-8)',
     });
     expect(report.reconciliation.find((c) => c.name === 'DuplicatesSuppressed')?.ok).toBeNull();
     expect(verdict('at-least-once', truth(1, 0)).effect?.ok).toBe(false);
+  });
+
+  it('names the keys lost or doubled, the first five in the table', () => {
+    expect(verdict(undefined, truth(7, 1)).effect?.detail).toBe(
+      '3 effects, 7 lost (order-0, order-1, order-2, order-3, order-4, …), 1 duplicate (order-10)',
+    );
   });
 
   it('at-most-once counts losses but allows them, and fails on a duplicate', () => {
