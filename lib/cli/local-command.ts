@@ -212,13 +212,21 @@ export const addLocalCommand = (program: Command) =>
         };
         const viewer = setInterval(view, process.stdout.isTTY ? 1_000 : 5_000);
 
+        let finishing = false;
         const finish = async () => {
           if (stopping) return;
+          // The wait for a drain can be long (a queue's visibility timeout): a second Ctrl-C ends it.
+          if (finishing) {
+            console.error('reliable-events: stopped by a second Ctrl-C before the verdict.');
+            process.exit(130);
+          }
+          finishing = true;
           clearInterval(generator);
           clearInterval(viewer);
           await sending;
           // Let what was sent drain before the verdict: a retry comes back after its queue's
           // visibility timeout, so wait for the longest of the consumed queues'.
+          if (process.stdout.isTTY) console.log('\nWaiting for the app to drain (Ctrl-C again to stop now)…');
           const consumed = new Set(deployment.eventSources.map((s) => s.sourceArn));
           const queues = deployment.queues.filter((q) => consumed.has(q.arn));
           const window = drainWindowSeconds(queues);
