@@ -55,8 +55,11 @@ const providers = [`${process.cwd()}/package.json`, fileURLToPath(import.meta.ur
 // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
 const typelessInTaskRoot = (file: string) => {
   if (!taskRoot || !file.startsWith(taskRoot + sep)) return false;
-  for (let dir = dirname(file); dir.length >= taskRoot.length; dir = dirname(dir))
+  // From the file's directory up to the task root, never past it (nor past the file system's root).
+  for (let dir = dirname(file); dir.length >= taskRoot.length; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return false;
+    if (dir === dirname(dir)) break;
+  }
   return true;
 };
 const isCommonJs = (source: string) => {
