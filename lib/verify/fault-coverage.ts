@@ -1,5 +1,5 @@
 import { type FaultKind, type VerifyOptions, verifyDefaults } from './options.ts';
-import type { Check } from './report.ts';
+import type { Check } from './scenario.ts';
 
 /**
  * Which fault kinds the run enabled (a rate above 0) but did not exercise (fewer injections than

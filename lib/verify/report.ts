@@ -3,7 +3,7 @@ import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
 import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
-import type { DeliveryPromise, ScenarioCheck } from './scenario.ts';
+import type { Check, DeliveryPromise } from './scenario.ts';
 import type { PlannedMessage, SentWorkload } from './workload.ts';
 import { messageInvariants, type WorkloadReport } from './workload-checks.ts';
 
@@ -30,8 +30,8 @@ export type FunctionActivity = FunctionErrors & {
   timedOut: number;
 };
 
-/** A check of the report: `ok` is `null` when it did not run (`detail` says why), never `true`. */
-export type Check = Omit<ScenarioCheck, 'ok'> & { ok: boolean | null };
+export type { Check } from './scenario.ts';
+
 type Counters = Record<CounterName, number>;
 
 export type VerifyReport = {

@@ -28,6 +28,9 @@ export type DeliveryPromise = 'exactly-once' | 'at-least-once' | 'at-most-once';
 /** A check of your own, shown in the report beside the built-in ones. */
 export type ScenarioCheck = { name: string; ok: boolean; detail: string };
 
+/** A check of the report: `ok` is `null` when it did not run (`detail` says why), never `true`. */
+export type Check = Omit<ScenarioCheck, 'ok'> & { ok: boolean | null };
+
 /** What a scenario's functions get: the local deployment and clients pointed at it. */
 export type ScenarioContext = {
   deployment: LocalDeployment;

@@ -1,6 +1,5 @@
 import type { GroundTruth } from './check.ts';
-import type { Check } from './report.ts';
-import type { DeliveryPromise } from './scenario.ts';
+import type { Check, DeliveryPromise } from './scenario.ts';
 
 /** What one of a scenario's other workloads came to: its queue, its figures and its invariants. */
 export type WorkloadReport = {
