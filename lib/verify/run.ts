@@ -224,16 +224,15 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const sampler = setInterval(sample, 1_000);
     cleanups.push(() => clearInterval(sampler));
 
+    // What each workload sent so far (the first, then the others), for the progress line.
     const sentBy = [0, ...extras.map(() => 0)];
+    const onSent = (i: number, n: number) => {
+      sentBy[i] = n;
+      sentSoFar = sentBy.reduce((a, b) => a + b, 0);
+    };
     const [sent, extraSent] = await Promise.all([
-      sendMessages(producer, planned, (n) => {
-        sentBy[0] = n;
-        sentSoFar = sentBy.reduce((a, b) => a + b, 0);
-      }),
-      sendWorkloads(extras, extraPlanned, sendClient, (i, n) => {
-        sentBy[i + 1] = n;
-        sentSoFar = sentBy.reduce((a, b) => a + b, 0);
-      }),
+      sendMessages(producer, planned, (n) => onSent(0, n)),
+      sendWorkloads(extras, extraPlanned, sendClient, (i, n) => onSent(i + 1, n)),
     ]);
     generatorMetrics.flush();
     phase = 'draining';
