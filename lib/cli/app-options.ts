@@ -1,8 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readAssembly } from '../local/template.ts';
 import { CliSetupError } from './errors.ts';
+import { removeTempDir } from './interrupt.ts';
 import { assertLocalPeers } from './requirements.ts';
 import { synthesize } from './synth.ts';
 
@@ -48,7 +49,7 @@ export const prepareApp = async (
       context: { ...context, ...contextOf(options.context) },
     });
     const dir = assembly;
-    cleanup = () => rmSync(dir, { recursive: true, force: true });
+    cleanup = () => removeTempDir(dir);
   }
   try {
     const names = readAssembly(assembly).map((t) => t.stackName);

@@ -2,12 +2,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { noteFunctionError } from '../local/function-errors.ts';
 import type { LocalQueue } from '../local/index.ts';
+import { deadLetterQueues } from '../verify/check.ts';
 import { queuedIn } from '../verify/drain.ts';
 import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
-import { type Activity, describeDeployment, renderLine, renderTable } from './local-view.ts';
+import { onInterrupt } from './interrupt.ts';
+import {
+  type Activity,
+  describeDeployment,
+  drainWindowSeconds,
+  renderLine,
+  renderTable,
+  verdictLine,
+} from './local-view.ts';
 import { assertPortFree } from './requirements.ts';
 
 type LocalFlags = AppOptions & {
@@ -107,7 +117,10 @@ export const addLocalCommand = (program: Command) =>
         });
         assertRunnable(deployment);
         const activity = new Map<string, Activity>(
-          deployment.functions.map((f) => [f.logicalId, { batches: 0, records: 0, acked: 0 }]),
+          deployment.functions.map((f) => [
+            f.logicalId,
+            { batches: 0, records: 0, acked: 0, errors: 0, firstErrors: [] },
+          ]),
         );
         const transitions: string[] = [];
         const alarms = startAlarms({
@@ -134,6 +147,7 @@ export const addLocalCommand = (program: Command) =>
             const a = activity.get(fn)!;
             a.batches += 1;
             a.records += report.records;
+            noteFunctionError(a, report);
             if ('deleted' in report) a.acked += report.deleted;
           },
         });
@@ -198,16 +212,26 @@ export const addLocalCommand = (program: Command) =>
         };
         const viewer = setInterval(view, process.stdout.isTTY ? 1_000 : 5_000);
 
+        let finishing = false;
         const finish = async () => {
           if (stopping) return;
+          // The wait for a drain can be long (a queue's visibility timeout): a second Ctrl-C ends it.
+          if (finishing) {
+            console.error('reliable-events: stopped by a second Ctrl-C before the verdict.');
+            process.exit(130);
+          }
+          finishing = true;
           clearInterval(generator);
           clearInterval(viewer);
           await sending;
-          // Let what was sent drain before the verdict, at most 15 s.
+          // Let what was sent drain before the verdict: a retry comes back after its queue's
+          // visibility timeout, so wait for the longest of the consumed queues'.
+          if (process.stdout.isTTY) console.log('\nWaiting for the app to drain (Ctrl-C again to stop now)…');
           const consumed = new Set(deployment.eventSources.map((s) => s.sourceArn));
           const queues = deployment.queues.filter((q) => consumed.has(q.arn));
+          const window = drainWindowSeconds(queues);
           let queued = Number.POSITIVE_INFINITY;
-          for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(500)) {
+          for (const deadline = Date.now() + window * 1000; Date.now() < deadline; await sleep(500)) {
             queued = await queuedIn(sqs, queues);
             if (queued === 0 && runtime.inFlight() === 0) break;
           }
@@ -222,11 +246,20 @@ export const addLocalCommand = (program: Command) =>
             `\nalarms\n${states.map((a) => `  ${a.logicalId.padEnd(40)} ${a.evaluated ? a.state : `not evaluated: ${a.reason}`}`).join('\n')}`,
           );
           console.log(
-            `\nverdict: ${ok ? 'ok' : 'FAILED'} — ${drained ? 'drained' : `${queued} messages still queued, ${runtime.inFlight()} in flight after 15 s`}; ${totals.MessagesLost} lost, ${totals.DuplicatesSuppressed} duplicates suppressed, ${totals.MessagesDeadLettered} dead-lettered`,
+            `\n${verdictLine({
+              drained,
+              queued,
+              inFlight: runtime.inFlight(),
+              waitedSeconds: window,
+              deadLettered: await queuedIn(sqs, deadLetterQueues(deployment.queues)),
+              errors: [...activity.values()].reduce((n, a) => n + a.errors, 0),
+              lost: totals.MessagesLost,
+              duplicatesSuppressed: totals.DuplicatesSuppressed,
+            })}`,
           );
           await stop(ok ? 0 : 1);
         };
-        process.on('SIGINT', finish);
+        onInterrupt(finish);
         process.on('SIGTERM', finish);
         if (flags.seconds) setTimeout(finish, flags.seconds * 1000);
         await new Promise(() => {});

@@ -1,8 +1,9 @@
+import { type FunctionErrors, formatFunctionError } from '../local/function-errors.ts';
 import type { LocalDeployment, LocalFunction, LocalStack } from '../local/index.ts';
 import type { CounterName } from '../metrics/names.ts';
 
 type Totals = (filter?: { Service?: string }) => Record<CounterName, number>;
-export type Activity = { batches: number; records: number; acked: number };
+export type Activity = FunctionErrors & { batches: number; records: number; acked: number };
 
 const pad = (value: string | number, width = 12) => String(value).padStart(width);
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
@@ -41,6 +42,7 @@ export const renderTable = (input: {
   const headers = [
     'batches',
     'acked',
+    'errors',
     'received',
     'processed',
     'duplicates',
@@ -51,16 +53,59 @@ export const renderTable = (input: {
   const rows = input.deployment.functions.map((fn) => {
     const t = input.totals({ Service: serviceOf(fn) });
     const a = input.activity.get(fn.logicalId)!;
-    const cells = [a.batches, a.acked, t.MessagesReceived, t.MessagesProcessed, t.DuplicatesSuppressed];
+    const cells = [
+      a.batches,
+      a.acked,
+      a.errors,
+      t.MessagesReceived,
+      t.MessagesProcessed,
+      t.DuplicatesSuppressed,
+    ];
     return `${serviceOf(fn).slice(0, 28).padEnd(30)}${[...cells, t.MessagesFailed, t.MessagesDeadLettered, t.MessagesLost].map((v) => pad(v)).join('')}`;
   });
+  // Each function's first errors, under the table: what its handler threw, and on which message.
+  const errors = input.deployment.functions.flatMap((fn) =>
+    input.activity.get(fn.logicalId)!.firstErrors.map((e) => `  ${serviceOf(fn)}: ${formatFunctionError(e)}`),
+  );
   return [
     input.title,
     `${'function'.padEnd(30)}${headers.map((h) => pad(h)).join('')}`,
     ...rows,
     `${'(sent by this command)'.padEnd(30)}${pad(input.sent)}`,
+    ...(errors.length > 0 ? ['', 'first errors', ...errors] : []),
   ].join('\n');
 };
+
+// SQS's default visibility timeout, in seconds.
+const DEFAULT_VISIBILITY_SECONDS = 30;
+
+/**
+ * How long `local` waits for the app to drain before its verdict: a retried message comes back
+ * only after its queue's visibility timeout, so the longest of the consumed queues', plus 5 s,
+ * and never less than 15 s.
+ */
+export const drainWindowSeconds = (queues: readonly { attributes: Record<string, string> }[]): number =>
+  Math.max(
+    15,
+    ...queues.map((q) => Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_SECONDS) + 5),
+  );
+
+/** The verdict's line: from the queues and the dead-letter queues, the functions' errors, then the metrics. */
+export const verdictLine = (input: {
+  drained: boolean;
+  queued: number;
+  inFlight: number;
+  waitedSeconds: number;
+  deadLettered: number;
+  errors: number;
+  lost: number;
+  duplicatesSuppressed: number;
+}) =>
+  `verdict: ${input.drained && input.lost === 0 ? 'ok' : 'FAILED'} — ${
+    input.drained
+      ? 'drained'
+      : `${input.queued} messages still queued, ${input.inFlight} in flight after ${input.waitedSeconds} s`
+  }; ${input.deadLettered} in dead-letter queues, ${input.errors} function errors; ${input.lost} lost, ${input.duplicatesSuppressed} duplicates suppressed (the reliability metrics)`;
 
 /** The one line per interval printed when stdout is not a terminal. */
 export const renderLine = (input: {
@@ -71,6 +116,7 @@ export const renderLine = (input: {
   totals: Totals;
 }) => {
   const acked = [...input.activity.values()].reduce((n, a) => n + a.acked, 0);
+  const errors = [...input.activity.values()].reduce((n, a) => n + a.errors, 0);
   const t = input.totals();
-  return `${input.seconds.toFixed(0)} s · sent ${input.sent} · acknowledged ${acked} · in flight ${input.inFlight} · duplicates ${t.DuplicatesSuppressed} · dead-lettered ${t.MessagesDeadLettered} · lost ${t.MessagesLost}`;
+  return `${input.seconds.toFixed(0)} s · sent ${input.sent} · acknowledged ${acked} · errors ${errors} · in flight ${input.inFlight} · duplicates ${t.DuplicatesSuppressed} · dead-lettered ${t.MessagesDeadLettered} · lost ${t.MessagesLost}`;
 };

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { ReliableEventsError } from '../errors.ts';
 import { addDlqCommand } from './dlq-command.ts';
+import { listenForInterrupt } from './interrupt.ts';
 import { addLocalCommand } from './local-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
 
@@ -17,6 +18,7 @@ addVerifyCommand(program);
 addLocalCommand(program);
 addDlqCommand(program);
 
+listenForInterrupt();
 try {
   await program.parseAsync(process.argv);
   process.exit(process.exitCode ?? 0);

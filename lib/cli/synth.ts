@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CliSetupError } from './errors.ts';
+import { makeTempDir, removeTempDir, trackChild } from './interrupt.ts';
 
 export type SynthOptions = {
   /** The CDK project: where cdk.json is, and where the command runs. */
@@ -30,11 +30,19 @@ const cdkCli = (projectRoot: string): string => {
   );
 };
 
-// The lines of the app's own error: from the first "Error" line, at most 8, else the output's last lines.
-const errorOf = (output: string) => {
-  const lines = output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('npm warn'));
-  const first = lines.findIndex((line) => /error/i.test(line));
-  return (first >= 0 ? lines.slice(first, first + 8) : lines.slice(-8)).join('\n');
+// The app's own error in one line: the first `SomethingError: …` line, else the first line that
+// mentions an error, else the output's last line.
+export const errorOf = (output: string): string => {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('npm warn'));
+  return (
+    lines.find((line) => /^\w*(Error|Exception)\b:/.test(line)) ??
+    lines.find((line) => /error/i.test(line)) ??
+    lines.at(-1) ??
+    '(no output)'
+  );
 };
 
 /**
@@ -49,7 +57,7 @@ export const synthesize = async (options: SynthOptions): Promise<string> => {
       `No cdk.json in ${root}: run this in your CDK project, or pass --app "<command that runs your app>" or --assembly cdk.out.`,
     );
   const cli = cdkCli(root);
-  const outdir = mkdtempSync(join(tmpdir(), 'reliable-events-assembly-'));
+  const outdir = makeTempDir('reliable-events-assembly-');
   const args = [cli, 'synth', '--quiet', '--no-notices', '--output', outdir];
   if (options.app) args.push('--app', options.app);
   for (const [key, value] of Object.entries(options.context ?? {})) args.push('--context', `${key}=${value}`);
@@ -58,6 +66,7 @@ export const synthesize = async (options: SynthOptions): Promise<string> => {
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  trackChild(child);
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -65,9 +74,11 @@ export const synthesize = async (options: SynthOptions): Promise<string> => {
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const code = await new Promise<number | null>((done) => child.on('close', done));
-  if (code !== 0)
+  if (code !== 0) {
+    removeTempDir(outdir);
     throw new CliSetupError(
-      `The CDK app failed to synthesize (cdk synth exited ${code}):\n${errorOf(output)}`,
+      `The CDK app failed to synthesize (cdk synth exited ${code}): ${errorOf(output)} (cdk synth shows the whole output)`,
     );
+  }
   return outdir;
 };

@@ -33,6 +33,7 @@ type VerifyFlags = AppOptions & {
   html?: string;
   quiet?: boolean;
   unorderedRetries?: boolean;
+  allowUnexercised?: boolean;
 } & Record<string, unknown>;
 
 const bar = (fraction: number, width = 30) => {
@@ -104,6 +105,10 @@ export const addVerifyCommand = (program: Command) => {
   command
     .option('--no-faults', 'every rate 0 but those given by name')
     .option(
+      '--allow-unexercised',
+      `a fault kind with a rate that fired fewer than ${verifyDefaults.faultMinimum} times is listed, but does not fail the run`,
+    )
+    .option(
       '--function-timeout <s>',
       "every function's timeout; queues' visibility timeouts scale with it",
       integer(1, 900),
@@ -155,6 +160,8 @@ export const addVerifyCommand = (program: Command) => {
         functionTimeoutSeconds: flags.functionTimeout,
         drainTimeoutSeconds: flags.drainTimeout,
         alarmPeriodScale: flags.alarmPeriodScale,
+        faultMinimum: verifyDefaults.faultMinimum,
+        allowUnexercised: flags.allowUnexercised === true,
       };
       const context = {
         ...scenario.context,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { HANDLER_METADATA } from '../handler-metadata.ts';
+import { runtimeSupport, usesAwsSdkV2 } from './lambda-runtimes.ts';
 import type { StackTemplate, TemplateResource } from './template.ts';
 
 export type LocalFunction = {
@@ -12,6 +13,14 @@ export type LocalFunction = {
   code?: 'asset' | 'source';
   environment: Record<string, string>;
   timeoutMs: number;
+  /** The template's `Runtime` (e.g. `nodejs22.x`). @default the host's Node, callbacks allowed */
+  runtime?: string;
+  /** The template's `Handler` (e.g. `index.handler`): Lambda's `_HANDLER`. */
+  handlerSpec?: string;
+  /** The directory of the function's code (the asset): Lambda's `LAMBDA_TASK_ROOT`. */
+  taskRoot?: string;
+  /** The template's `MemorySize`. @default 128 */
+  memoryMb?: number;
 };
 
 /** A function of the template that is not run locally, and why. */
@@ -65,19 +74,27 @@ export const resolveFunctionCode = (
   options: { assembly: string | undefined; assets: Map<string, string>; root: string },
 ): Omit<LocalFunction, 'environment' | 'timeoutMs'> | NotRunFunction => {
   const runtime = String(resource.Properties.Runtime ?? '');
-  if (!runtime.startsWith('nodejs'))
-    return {
-      logicalId,
-      reason: `runtime ${runtime || '(none: a container image)'}: only Node.js functions run locally`,
-    };
+  const support = runtimeSupport(runtime);
+  if (!support.runs) return { logicalId, reason: support.reason };
   const handlerSpec = String(resource.Properties.Handler ?? 'index.handler');
   const dot = handlerSpec.lastIndexOf('.');
   const [modulePath, exportName] = [handlerSpec.slice(0, dot), handlerSpec.slice(dot + 1)];
   const directory = assetDirectoryOf(resource, options.assembly, options.assets);
+  const described = { runtime, handlerSpec };
   if (directory && existsSync(directory)) {
     const file = HANDLER_EXTENSIONS.map((ext) => join(directory, `${modulePath}${ext}`)).find(existsSync);
-    if (file) return { logicalId, entry: file, handler: exportName, code: 'asset' };
-    return { logicalId, reason: `handler ${handlerSpec}: no ${modulePath}.js, .mjs or .cjs in ${directory}` };
+    if (!file)
+      return {
+        logicalId,
+        reason: `handler ${handlerSpec}: no ${modulePath}.js, .mjs or .cjs in ${directory}`,
+      };
+    if (usesAwsSdkV2(readFileSync(file, 'utf8')))
+      return {
+        logicalId,
+        reason:
+          'it uses the AWS SDK for JavaScript v2 (aws-sdk), whose calls would reach real AWS: move to the v3 clients (@aws-sdk/*), which Lambda provides',
+      };
+    return { logicalId, entry: file, handler: exportName, code: 'asset', taskRoot: directory, ...described };
   }
   const source = resource.Metadata?.[HANDLER_METADATA] as { entry?: string; handler?: string } | undefined;
   if (source?.entry)
@@ -86,6 +103,7 @@ export const resolveFunctionCode = (
       entry: resolvePath(options.root, source.entry),
       handler: source.handler ?? 'handler',
       code: 'source',
+      ...described,
     };
   if ((resource.Properties.Code as { ZipFile?: unknown } | undefined)?.ZipFile !== undefined)
     return { logicalId, reason: 'inline code (Code.ZipFile) is not run locally' };

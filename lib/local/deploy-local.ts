@@ -259,6 +259,9 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
         environment,
         // Lambda's default timeout is 3 s.
         timeoutMs: (options.functionTimeoutSeconds ?? Number(resource.Properties.Timeout ?? 3)) * 1000,
+        ...(resource.Properties.MemorySize === undefined
+          ? {}
+          : { memoryMb: Number(resource.Properties.MemorySize) }),
       });
     }
 

@@ -37,3 +37,8 @@ export class FunctionCrashError extends ReliableEventsError {
   static override readonly errorName: string = 'FunctionCrashError';
   override readonly retryable = true;
 }
+
+/** A function's code cannot load (a module missing from its bundle, a syntax error, no such handler). */
+export class FunctionLoadError extends ReliableEventsError {
+  static override readonly errorName: string = 'FunctionLoadError';
+}

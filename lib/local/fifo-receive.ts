@@ -86,7 +86,7 @@ export function assertFauxqsShape(queue: unknown): asserts queue is FauxFifoQueu
   if (missing.length > 0) {
     throw new LocalStackStartError(
       `The installed fauxqs no longer has the FIFO internals reliable-events adapts (${missing.join(', ')}). ` +
-        'Install the fauxqs version this package pins (see its peerDependencies).',
+        'Install the fauxqs version this package is tested against (its devDependencies).',
       'sqs',
       '',
     );

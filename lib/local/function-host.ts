@@ -2,7 +2,10 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { EmfDocument } from '../metrics/sinks.ts';
 import type { LocalFunction } from './deploy-local.ts';
-import { FunctionTimeoutError } from './errors.ts';
+import { FunctionLoadError, FunctionTimeoutError } from './errors.ts';
+import { lambdaEnvironment } from './lambda-environment.ts';
+import { runtimeSupport } from './lambda-runtimes.ts';
+import { describeLoadFailure } from './load-failure.ts';
 
 export type FunctionHostOptions = {
   fn: LocalFunction;
@@ -49,9 +52,31 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
   };
 
   const start = (): Sandbox => {
+    const support = fn.runtime ? runtimeSupport(fn.runtime) : undefined;
     const worker = new Worker(WORKER, {
-      workerData: { entry: fn.entry, handler: fn.handler, functionName: fn.logicalId },
-      env: { ...options.baseEnvironment, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.logicalId },
+      workerData: {
+        entry: fn.entry,
+        handler: fn.handler,
+        functionName: fn.logicalId,
+        ...(fn.taskRoot ? { taskRoot: fn.taskRoot } : {}),
+        ...(fn.runtime ? { runtime: fn.runtime } : {}),
+        callbacks: support?.runs ? support.callbacks : true,
+        detectsModules: support?.runs ? support.detectsModules : true,
+      },
+      // The flags Lambda runs nodejs20.x and 22.x with: a `.js` file with no "type" is CommonJS
+      // whatever its syntax, and require() of an ES module fails.
+      // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+      ...(support?.runs && !support.detectsModules
+        ? {
+            execArgv: [
+              ...process.execArgv,
+              '--no-experimental-detect-module',
+              '--no-experimental-require-module',
+            ],
+          }
+        : {}),
+      // The function's own variables, then those Lambda defines (reserved: a function cannot set them).
+      env: { ...options.baseEnvironment, ...fn.environment, ...lambdaEnvironment(fn) },
       stdout: true,
       stderr: true,
     });
@@ -64,7 +89,7 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
         'message',
         (message: {
           ready?: true;
-          initError?: { message: string };
+          initError?: { name?: string; message: string; code?: unknown };
           id?: number;
           result?: unknown;
           error?: { name: string; message: string };
@@ -72,9 +97,7 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
           if (message.ready) return resolve();
           if (message.initError) {
             sandbox.broken = true;
-            return reject(
-              new Error(`${fn.logicalId} failed to load ${fn.entry}: ${message.initError.message}`),
-            );
+            return reject(new FunctionLoadError(describeLoadFailure(fn, message.initError)));
           }
           const waiter = message.id === undefined ? undefined : pending.get(message.id);
           if (!waiter || message.id === undefined) return;

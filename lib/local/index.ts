@@ -28,8 +28,9 @@ export {
   type StreamBatchReport,
   startDynamoDBStreamSource,
 } from './dynamodb-stream-source.ts';
-export { FunctionCrashError, FunctionTimeoutError } from './errors.ts';
+export { FunctionCrashError, FunctionLoadError, FunctionTimeoutError } from './errors.ts';
 export { type FaultProxy, type FaultProxyOptions, type ProxyFault, startFaultProxy } from './fault-proxy.ts';
+export type { FunctionError, FunctionErrors } from './function-errors.ts';
 export { createFunctionHost } from './function-host.ts';
 export { type LocalRuntimeOptions, startLocalRuntime } from './local-runtime.ts';
 export {

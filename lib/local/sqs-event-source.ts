@@ -20,6 +20,8 @@ export type BatchReport = {
   retried: number;
   outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response' | 'crash';
   error?: unknown;
+  /** The batch's first message, to name where an error came from. */
+  messageId?: string;
 };
 
 /**
@@ -217,7 +219,14 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       );
       deleted += response.Successful?.length ?? 0;
     }
-    return { ...report, groups: groupsIn(records), deleted, retried: failed.size };
+    const messageId = records[0]?.messageId;
+    return {
+      ...report,
+      groups: groupsIn(records),
+      deleted,
+      retried: failed.size,
+      ...(messageId ? { messageId } : {}),
+    };
   };
 
   const poller = async () => {

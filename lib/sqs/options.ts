@@ -261,7 +261,8 @@ export const resolveSqsBatchOptions = <Body>(
     engine: options.idempotency
       ? createIdempotencyEngine(options.idempotency, { staged: options.groupCommit === true })
       : passThroughEngine(
-          'sqsBatch has no `idempotency` option, so there is no record to commit writes with.',
+          '`transaction` needs the `idempotency` option: its writes commit with the idempotency record, and sqsBatch has none. ' +
+            'Add `idempotency: { store, key }`, or write directly (each delivery then applies its writes: at-least-once).',
         ),
     mode: options.idempotency ? (options.idempotency.mode ?? 'exactly-once') : 'at-least-once',
     ...fenceOf(options),

@@ -11,8 +11,12 @@ export type GroundTruth = {
   effects: number;
   /** Non-poison messages with no effect. */
   lost: number;
+  /** Their keys. */
+  lostKeys: string[];
   /** Effects applied more than once (the sum of the extra applications, and repeats in a group's order). */
   duplicateEffects: number;
+  /** The keys whose effect was applied more than once. */
+  duplicateKeys: string[];
   /** Poison messages that nevertheless got an effect. */
   poisonEffects: number;
   /** Places where a group's order has a key before one sent earlier; null when the scenario keeps no order. */
@@ -81,6 +85,12 @@ export const orderViolationsOf = (order: readonly string[], seqOf: (key: string)
   return { violations, duplicates };
 };
 
+/** The ARN of the dead-letter queue a queue's redrive policy names, if any. */
+export const dlqArnOf = (queue: LocalQueue): string | undefined =>
+  queue.attributes.RedrivePolicy
+    ? (JSON.parse(queue.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn
+    : undefined;
+
 /** The dead-letter queues of the app: every queue some redrive policy points at. */
 export const deadLetterQueues = (queues: readonly LocalQueue[]) => {
   const targets = new Set(
@@ -96,21 +106,27 @@ export const deadLetterQueues = (queues: readonly LocalQueue[]) => {
 /** The generic invariants' ground truth, from the scenario's view of the tables and from the DLQs. */
 export const checkGroundTruth = async (input: {
   context: ScenarioContext;
-  scenario: Scenario;
+  scenario: Pick<Scenario, 'effects' | 'order' | 'checks'>;
   driven: LocalQueue;
   planned: readonly PlannedMessage[];
   sent: SentWorkload;
+  /** Dead-letter queues of the scenario's other workloads: theirs to check, not "other" here. @default none */
+  workloadDlqs?: ReadonlySet<string>;
+  /** Whether to read the app's other dead-letter queues (the first workload does, the others not). @default true */
+  countOthers?: boolean;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
   const applied = await callScenario('effects()', () => scenario.effects(context));
-  let lost = 0;
+  const lostKeys: string[] = [];
+  const duplicateKeys = new Set<string>();
   let duplicateEffects = 0;
   let poisonEffects = 0;
   for (const message of planned) {
     const times = applied.get(message.key) ?? 0;
     if (message.poison) poisonEffects += times > 0 ? 1 : 0;
-    else if (times === 0) lost += 1;
+    else if (times === 0) lostKeys.push(message.key);
+    if (times > 1) duplicateKeys.add(message.key);
     duplicateEffects += Math.max(0, times - 1);
   }
 
@@ -122,18 +138,19 @@ export const checkGroundTruth = async (input: {
       const found = orderViolationsOf(keys, (key) => byKey.get(key)?.seq);
       orderViolations += found.violations;
       duplicateEffects += found.duplicates;
+      for (const [i, key] of keys.entries()) if (keys.indexOf(key) !== i) duplicateKeys.add(key);
     }
   }
 
-  const dlqArn = driven.attributes.RedrivePolicy
-    ? (JSON.parse(driven.attributes.RedrivePolicy) as { deadLetterTargetArn: string }).deadLetterTargetArn
-    : undefined;
+  const dlqArn = dlqArnOf(driven);
   const dlqs = deadLetterQueues(context.deployment.queues);
   const dlq = dlqs.find((q) => q.arn === dlqArn);
   const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
   const inDlq = new Set(dead.map((m) => sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body));
   const otherDeadLettered: Record<string, number> = {};
-  for (const queue of dlqs.filter((q) => q !== dlq))
+  const others =
+    input.countOthers === false ? [] : dlqs.filter((q) => q !== dlq && !input.workloadDlqs?.has(q.arn));
+  for (const queue of others)
     otherDeadLettered[queue.name] = (await drainQueue(context.sqs, queue.url, sent.messages + 10)).length;
 
   const scenarioChecks = scenario.checks
@@ -142,8 +159,10 @@ export const checkGroundTruth = async (input: {
   const poison = planned.filter((m) => m.poison);
   return {
     effects: [...applied.values()].filter((n) => n > 0).length,
-    lost,
+    lost: lostKeys.length,
+    lostKeys,
     duplicateEffects,
+    duplicateKeys: [...duplicateKeys],
     poisonEffects,
     orderViolations,
     deadLettered: dead.length,

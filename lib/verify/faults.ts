@@ -1,18 +1,25 @@
 import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../local/index.ts';
-import type { FaultKind, FaultRates } from './options.ts';
+import { type FaultKind, type FaultRates, verifyDefaults } from './options.ts';
 
 // A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
 const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
 
+// Where a kind whose rate is too small for the run is injected anyway: at its 2nd, 4th, 6th…
+// opportunity, until it has fired `minimum` times (a short run has few: 60 messages make ~6 sends).
+const FORCE_EVERY = 2;
+
 /**
  * Decides, with a seeded generator, which requests, invocations and records get a fault, and
  * counts each one it injects. The runtime asks it per function: the proxy in front of
- * DynamoDB per request, the SQS event source per batch and per record.
+ * DynamoDB per request, the SQS event source per batch and per record. A kind with a rate
+ * above 0 that has not fired `minimum` times by its 2nd, 4th… opportunity fires there, so a
+ * short run exercises every fault it enables, not only the frequent ones.
  */
 export const createFaultInjector = (
   rates: FaultRates,
   random: () => number,
   isTarget: (fn: LocalFunction) => boolean,
+  minimum: number = verifyDefaults.faultMinimum,
 ) => {
   const injected: Record<FaultKind, number> = {
     producerResend: 0,
@@ -25,8 +32,17 @@ export const createFaultInjector = (
     sendThrottled: 0,
     sendEntryFailed: 0,
   };
+  const opportunities = Object.fromEntries(Object.keys(injected).map((k) => [k, 0])) as Record<
+    FaultKind,
+    number
+  >;
   const roll = (kind: FaultKind) => {
-    if (rates[kind] <= 0 || random() >= rates[kind]) return false;
+    if (rates[kind] <= 0) return false;
+    opportunities[kind] += 1;
+    // Drawn first either way, so forcing a fault does not shift the seeded sequence.
+    const drawn = random() < rates[kind];
+    const forced = injected[kind] < minimum && opportunities[kind] >= FORCE_EVERY * (injected[kind] + 1);
+    if (!drawn && !forced) return false;
     injected[kind] += 1;
     return true;
   };

@@ -1,7 +1,9 @@
+import { formatFunctionError } from '../local/function-errors.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const row = (label: string, value: string, width: number) => `  ${label.padEnd(width)}${value}`;
-const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+// A check that did not run reads `--` (its detail says why), never `ok`.
+const mark = (ok: boolean | null) => (ok === null ? '--  ' : ok ? 'ok  ' : 'FAIL');
 const checks = (list: readonly Check[]) => {
   const width = Math.max(0, ...list.map((c) => c.name.length)) + 7;
   return list.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, width));
@@ -33,17 +35,24 @@ export const formatReport = (report: VerifyReport): string => {
     `reliable-events verify: ${report.messages} messages in ${options.groups} groups to ${report.queue}, seed ${options.seed}`,
     '',
     'functions',
-    ...report.functions.map((f) =>
+    ...report.functions.flatMap((f) => [
       row(
         f.service,
-        `${f.batches} batches, ${f.records} records, ${f.acked} acknowledged (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
+        `${f.batches} batches, ${f.records} records, ${f.acked} acknowledged, ${f.errors} errors (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
         26,
       ),
-    ),
+      ...(f.firstErrors ?? []).map((e) => `    ${formatFunctionError(e)}`),
+      ...(f.errors > (f.firstErrors ?? []).length ? [`    … ${f.errors - f.firstErrors.length} more`] : []),
+    ]),
     ...report.notRun.map((f) => row(f.logicalId, `not run: ${f.reason}`, 26)),
     '',
     'invariants (from the tables and the dead-letter queues)',
     ...checks(report.invariants),
+    ...(report.workloads ?? []).flatMap((w) => [
+      '',
+      `workload ${w.queue} (${w.promise}): ${w.messages} messages, ${w.sent} sent, ${w.effects} effects, ${w.deadLettered} dead-lettered`,
+      ...checks(w.invariants),
+    ]),
     ...(report.scenarioChecks.length > 0
       ? ['', "the scenario's checks", ...checks(report.scenarioChecks)]
       : []),
@@ -66,6 +75,7 @@ export const formatReport = (report: VerifyReport): string => {
     '',
     'faults injected',
     ...Object.entries(report.faultsInjected).map(([kind, n]) => row(kind, String(n), 24)),
+    ...checks(report.faultChecks ?? []),
     '',
     'figures',
     ...figures.map(([label, value]) => row(label, value, figureWidth)),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { formatFunctionError } from '../local/function-errors.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const escapeHtml = (text: string) =>
@@ -20,7 +21,7 @@ const checks = (title: string, rows: readonly Check[]) =>
     : `<section><h2>${escapeHtml(title)}</h2><table class="checks">${rows
         .map(
           (r) =>
-            `<tr><td class="${r.ok ? 'ok' : 'fail'}">${r.ok ? 'ok' : 'FAIL'}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.detail)}</td></tr>`,
+            `<tr><td class="${r.ok === null ? '' : r.ok ? 'ok' : 'fail'}">${r.ok === null ? 'not checked' : r.ok ? 'ok' : 'FAIL'}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.detail)}</td></tr>`,
         )
         .join('')}</table></section>`;
 
@@ -112,6 +113,7 @@ ${report.sent} sent, ${report.effects} effects, ${report.lost} lost, ${report.du
 ${report.deadLettered} dead-lettered; ${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s,
 ${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message.</p>
 ${checks('Invariants, from the tables and the dead-letter queues', report.invariants)}
+${(report.workloads ?? []).map((w) => checks(`Workload ${w.queue} (${w.promise}): ${w.messages} messages, ${w.sent} sent`, w.invariants)).join('\n')}
 ${checks("The scenario's checks", report.scenarioChecks)}
 ${checks('Metrics against ground truth', report.reconciliation)}
 <section><h2>Alarms, evaluated locally (periods ${report.options.alarmPeriodScale}× shorter)</h2>${checks('', report.alarmChecks).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}
@@ -123,9 +125,10 @@ ${chartData(report)
       `<figure><figcaption>${escapeHtml(c.title)} (${escapeHtml(c.unit)})</figcaption><div class="chart" id="${c.id}"></div></figure>`,
   )
   .join('\n')}</section>
-<section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}</section>
+<section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}
+${checks('', report.faultChecks ?? []).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}</section>
 <section><h2>Functions</h2>${rowsOf(
-    ['function', 'code', 'batches', 'records', 'acknowledged'],
+    ['function', 'code', 'batches', 'records', 'acknowledged', 'errors (the first ones)'],
     [
       ...report.functions.map((f) => [
         f.service,
@@ -133,8 +136,9 @@ ${chartData(report)
         f.batches,
         f.records,
         f.acked,
+        [String(f.errors), ...(f.firstErrors ?? []).map(formatFunctionError)].join('; '),
       ]),
-      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '']),
+      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '', '']),
     ],
   )}</section>
 <script type="application/json" id="chart-data">${inScript(JSON.stringify(chartData(report)))}</script>

@@ -32,6 +32,23 @@ export const findScenarioFile = (projectRoot: string, explicit?: string): string
 const OPTIONAL_FUNCTIONS = ['poison', 'order', 'pending', 'checks'] as const;
 
 /** What is wrong with a module's export, as short phrases; empty when it is a usable scenario. */
+const PROMISES = ['exactly-once', 'at-least-once', 'at-most-once'];
+
+// What a workload needs: the first one's fields are the scenario's own.
+const workloadProblems = (value: unknown): string[] => {
+  if (!value || typeof value !== 'object') return [`is ${typeof value}, not an object`];
+  const s = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof s.queue !== 'string' || s.queue === '') problems.push('queue must be a non-empty string');
+  for (const name of ['message', 'effects'])
+    if (typeof s[name] !== 'function') problems.push(`${name} must be a function`);
+  for (const name of ['poison', 'order'])
+    if (s[name] !== undefined && typeof s[name] !== 'function') problems.push(`${name} must be a function`);
+  if (s.promise !== undefined && !PROMISES.includes(s.promise as string))
+    problems.push(`promise must be one of ${PROMISES.map((p) => `'${p}'`).join(', ')}`);
+  return problems;
+};
+
 export const scenarioProblems = (value: unknown): string[] => {
   if (!value || typeof value !== 'object') return [`its default export is ${typeof value}, not an object`];
   const s = value as Record<string, unknown>;
@@ -45,6 +62,11 @@ export const scenarioProblems = (value: unknown): string[] => {
   for (const name of ['messages', 'groups'])
     if (defaults[name] !== undefined && !(Number.isInteger(defaults[name]) && Number(defaults[name]) >= 1))
       problems.push(`defaults.${name} must be a positive integer`);
+  if (s.promise !== undefined && !PROMISES.includes(s.promise as string))
+    problems.push(`promise must be one of ${PROMISES.map((p) => `'${p}'`).join(', ')}`);
+  if (s.workloads !== undefined && !Array.isArray(s.workloads)) problems.push('workloads must be an array');
+  for (const [i, workload] of (Array.isArray(s.workloads) ? s.workloads : []).entries())
+    problems.push(...workloadProblems(workload).map((problem) => `workloads[${i}].${problem}`));
   for (const name of ['context', 'variants'])
     if (s[name] !== undefined && (typeof s[name] !== 'object' || s[name] === null))
       problems.push(`${name} must be an object`);

@@ -31,6 +31,10 @@ export type VerifyOptions = {
   drainTimeoutSeconds: number;
   /** How many times shorter the alarms' periods run (60: a one-minute period lasts a second). */
   alarmPeriodScale: number;
+  /** How many times each fault kind with a rate above 0 must fire; fewer fails the run. @default 3 */
+  faultMinimum?: number;
+  /** A fault kind that fired fewer than `faultMinimum` times is listed, but does not fail the run. @default false */
+  allowUnexercised?: boolean;
 };
 
 /** The defaults, quoted by `reliable-events verify --help`. */
@@ -54,6 +58,8 @@ export const verifyDefaults = {
   functionTimeoutSeconds: 5,
   drainTimeoutSeconds: 600,
   alarmPeriodScale: 60,
+  faultMinimum: 3,
+  allowUnexercised: false,
 } as const satisfies VerifyOptions;
 
 /** Command-line flag of each fault rate. */

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { noteFunctionError } from '../local/function-errors.ts';
 import {
   type AlarmTransition,
   type BatchReport,
@@ -24,6 +25,13 @@ import { waitForDrain } from './drain.ts';
 import { ScenarioError } from './errors.ts';
 import { createFaultInjector } from './faults.ts';
 import { callScenario } from './load-scenario.ts';
+import {
+  checkWorkloads,
+  drivenWorkloads,
+  planWorkloads,
+  sendWorkloads,
+  workloadDlqs,
+} from './more-workloads.ts';
 import type { VerifyOptions } from './options.ts';
 import { seededRandom } from './random.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
@@ -99,8 +107,14 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
         `No function that runs locally consumes ${driven.logicalId} (the scenario's queue): drive a queue with an SQS event source.`,
       );
 
-    const injector = createFaultInjector(options.rates, seededRandom(options.seed + 1), (fn) =>
-      consumers.has(fn.logicalId),
+    // The other workloads' consumers get faults too.
+    const extras = drivenWorkloads(scenario, deployment);
+    const targets = new Set([...consumers, ...extras.flatMap((w) => w.consumers)]);
+    const injector = createFaultInjector(
+      options.rates,
+      seededRandom(options.seed + 1),
+      (fn) => targets.has(fn.logicalId),
+      options.faultMinimum,
     );
     const proxies = new Map<string, FaultProxy>();
     cleanups.push(() => Promise.all([...proxies.values()].map((proxy) => proxy.stop())));
@@ -122,6 +136,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           acked: 0,
           retried: 0,
           timedOut: 0,
+          errors: 0,
+          firstErrors: [],
         },
       ]),
     );
@@ -145,6 +161,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
         const a = activity.get(fnId)!;
         a.batches += 1;
         a.records += report.records;
+        noteFunctionError(a, report);
         if ('deleted' in report) {
           a.acked += report.deleted;
           a.retried += report.retried;
@@ -161,26 +178,25 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     );
     const context = scenarioContext({ deployment, documents, sqs, metrics: runtime.metrics.totals });
     const planned = planMessages(scenario, options, seededRandom(options.seed));
-    injector.injected.poison = planned.filter((m) => m.poison).length;
-    injector.injected.producerResend = planned.filter((m) => m.resend).length;
-    const expected = planned.length + injector.injected.producerResend;
+    const extraPlanned = planWorkloads(extras, options);
+    const everyPlanned = [planned, ...extraPlanned].flat();
+    injector.injected.poison = everyPlanned.filter((m) => m.poison).length;
+    injector.injected.producerResend = everyPlanned.filter((m) => m.resend).length;
+    const expected = everyPlanned.length + injector.injected.producerResend;
 
     const generator = memorySink();
     const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'verify-producer' });
     // The workload goes through a proxy that throttles calls and fails entries, as SQS may.
     const sendProxy = await startFaultProxy({ target: stack.sqs.endpoint, ...injector.producer });
     cleanups.push(() => sendProxy.stop());
-    const producerOptions = {
-      queueUrl: driven.url,
-      client: new SQSClient(localClientConfig(stack, sendProxy.endpoint)),
-      metrics: generatorMetrics,
-    };
+    const sendClient = new SQSClient(localClientConfig(stack, sendProxy.endpoint));
+    const producerOptions = { queueUrl: driven.url, client: sendClient, metrics: generatorMetrics };
     const producer = createProducer(
       run.unorderedRetries ? withUnorderedRetries(producerOptions) : producerOptions,
     );
 
     const sendStartedAt = Date.now();
-    const consumerActivity = () => [...activity.values()].filter((a) => consumers.has(a.logicalId));
+    const consumerActivity = () => [...activity.values()].filter((a) => targets.has(a.logicalId));
     const acked = () => consumerActivity().reduce((sum, a) => sum + a.acked, 0);
     const faults = () => Object.values(injector.injected).reduce((a, b) => a + b, 0);
     const timeline: Sample[] = [];
@@ -208,9 +224,16 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const sampler = setInterval(sample, 1_000);
     cleanups.push(() => clearInterval(sampler));
 
-    const sent = await sendMessages(producer, planned, (n) => {
-      sentSoFar = n;
-    });
+    // What each workload sent so far (the first, then the others), for the progress line.
+    const sentBy = [0, ...extras.map(() => 0)];
+    const onSent = (i: number, n: number) => {
+      sentBy[i] = n;
+      sentSoFar = sentBy.reduce((a, b) => a + b, 0);
+    };
+    const [sent, extraSent] = await Promise.all([
+      sendMessages(producer, planned, (n) => onSent(0, n)),
+      sendWorkloads(extras, extraPlanned, sendClient, (i, n) => onSent(i + 1, n)),
+    ]);
     generatorMetrics.flush();
     phase = 'draining';
 
@@ -226,9 +249,19 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     sample();
     clearInterval(sampler);
 
-    const truth = await checkGroundTruth({ context, scenario, driven, planned, sent });
+    const truth = await checkGroundTruth({
+      context,
+      scenario,
+      driven,
+      planned,
+      sent,
+      workloadDlqs: workloadDlqs(extras),
+    });
+    const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
     const alarmsReport = await alarms.evaluator.stop();
     return buildReport({
+      ...(scenario.promise ? { promise: scenario.promise } : {}),
+      workloads,
       alarms: alarmsReport,
       alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
         poison: planned.filter((m) => m.poison).length,

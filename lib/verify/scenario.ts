@@ -2,6 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalDeployment, LocalQueue } from '../local/deploy-local.ts';
 import type { CounterName } from '../metrics/names.ts';
+import type { AttributeInput } from '../producer/message.ts';
 
 /** One message of the workload. */
 export type ScenarioMessage = {
@@ -11,10 +12,24 @@ export type ScenarioMessage = {
   group: string;
   /** The body: a string as it is, anything else as JSON. */
   body: unknown;
+  /** SQS message attributes, for an app that routes on them (at most 8: the producer stamps 2). @default none */
+  attributes?: Record<string, AttributeInput>;
+  /** SQS `DelaySeconds` (standard queues only), 0–900. @default the queue's */
+  delaySeconds?: number;
 };
+
+/**
+ * What the consumer of the driven queue promises, and so what the invariants ask: `exactly-once`
+ * one effect per message; `at-least-once` no loss, duplicates counted but allowed; `at-most-once`
+ * no duplicate, losses counted but allowed.
+ */
+export type DeliveryPromise = 'exactly-once' | 'at-least-once' | 'at-most-once';
 
 /** A check of your own, shown in the report beside the built-in ones. */
 export type ScenarioCheck = { name: string; ok: boolean; detail: string };
+
+/** A check of the report: `ok` is `null` when it did not run (`detail` says why), never `true`. */
+export type Check = Omit<ScenarioCheck, 'ok'> & { ok: boolean | null };
 
 /** What a scenario's functions get: the local deployment and clients pointed at it. */
 export type ScenarioContext = {
@@ -46,6 +61,8 @@ export type Scenario = {
    * the poison messages use it, the other half a body that is not JSON. @default not JSON only
    */
   poison?(message: ScenarioMessage): string;
+  /** What the consumer promises; the invariants follow it. @default 'exactly-once' */
+  promise?: DeliveryPromise;
   /** How many times each key's effect was applied, read from your tables: 0 is lost, 2 a duplicate. */
   effects(context: ScenarioContext): Promise<Map<string, number>>;
   /**
@@ -62,12 +79,21 @@ export type Scenario = {
   /** CDK context for the synthesis (as `cdk synth -c key=value`); `--context` overrides it. @default none */
   context?: Record<string, string>;
   /**
+   * More queues to drive, each with its own messages, effects, order, poison and promise: faults
+   * are injected into every function that consumes any of them, and each gets its invariants.
+   * @default only `queue`
+   */
+  workloads?: Workload[];
+  /**
    * Named variants of the app, each a flag of `verify` (`--unprotected`): the context it is
    * synthesized with. A mutation — protection switched off — is a variant the proof must fail.
    * @default none
    */
   variants?: Record<string, { context: Record<string, string>; description: string }>;
 };
+
+/** One more queue a scenario drives: what `queue`, `message`, `poison`, `effects`, `order` and `promise` are for the first. */
+export type Workload = Pick<Scenario, 'queue' | 'message' | 'poison' | 'effects' | 'order' | 'promise'>;
 
 /**
  * Declares a scenario with its types checked; export it as the module's default.

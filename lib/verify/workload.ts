@@ -1,7 +1,7 @@
 import type { Producer } from '../producer/index.ts';
 import { ScenarioError } from './errors.ts';
 import type { FaultRates } from './options.ts';
-import type { Scenario } from './scenario.ts';
+import type { Scenario, ScenarioMessage } from './scenario.ts';
 
 /** One message of the workload. `seq` is its place among its group's messages (1, 2, 3…). */
 export type PlannedMessage = {
@@ -14,6 +14,9 @@ export type PlannedMessage = {
   poison?: 'not-json' | 'invalid';
   /** Sent a second time later, under a new message id. */
   resend: boolean;
+  /** The scenario's SQS fields beside the body, as sent. */
+  attributes?: ScenarioMessage['attributes'];
+  delaySeconds?: number;
 };
 
 /** What was sent: every message id SQS assigned, mapped to its message's key. */
@@ -32,12 +35,17 @@ const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringif
  */
 export const planMessages = (
   scenario: Pick<Scenario, 'message' | 'poison'>,
-  options: { messages: number; groups: number; rates: Pick<FaultRates, 'poison' | 'producerResend'> },
+  options: {
+    messages: number;
+    groups: number;
+    rates: Pick<FaultRates, 'poison' | 'producerResend'>;
+    faultMinimum?: number;
+  },
   random: () => number,
 ): PlannedMessage[] => {
   const next = new Map<string, number>();
   const keys = new Set<string>();
-  return Array.from({ length: options.messages }, (_, i) => {
+  const planned = Array.from({ length: options.messages }, (_, i) => {
     let made: ReturnType<Scenario['message']>;
     try {
       made = scenario.message(i, { groups: options.groups, random });
@@ -64,6 +72,8 @@ export const planMessages = (
       seq,
       body: text(made.body),
       resend: !poisoned && random() < options.rates.producerResend,
+      ...(made.attributes ? { attributes: made.attributes } : {}),
+      ...(made.delaySeconds === undefined ? {} : { delaySeconds: made.delaySeconds }),
     };
     if (poisoned) {
       const invalid = scenario.poison && random() < 0.5;
@@ -72,6 +82,38 @@ export const planMessages = (
     }
     return message;
   });
+  return withMinimum(planned, options.rates, options.faultMinimum ?? 3);
+};
+
+/**
+ * A rate too small for the run's messages still gives `minimum` poison messages and resends:
+ * the missing ones at evenly spread places (poison as a body that is not JSON).
+ */
+const withMinimum = (
+  planned: PlannedMessage[],
+  rates: Pick<FaultRates, 'poison' | 'producerResend'>,
+  minimum: number,
+): PlannedMessage[] => {
+  const spread = (kind: 'poison' | 'producerResend', has: (m: PlannedMessage) => boolean) => {
+    let missing = rates[kind] > 0 ? minimum - planned.filter(has).length : 0;
+    const free = planned.filter((m) => !m.poison && !m.resend);
+    const points = Array.from(
+      { length: minimum },
+      (_, k) => free[Math.floor(((k + 1) * free.length) / (minimum + 1))],
+    );
+    for (const message of new Set([...points, ...free])) {
+      if (missing <= 0) break;
+      if (!message || has(message)) continue;
+      if (kind === 'poison') {
+        message.poison = 'not-json';
+        message.body = `${message.body.slice(0, -1)}…`;
+      } else message.resend = true;
+      missing -= 1;
+    }
+  };
+  spread('poison', (m) => m.poison !== undefined);
+  spread('producerResend', (m) => m.resend);
+  return planned;
 };
 
 /**
@@ -90,7 +132,13 @@ export const sendMessages = async (
   let resent = 0;
   const send = async (batch: { id: string; message: PlannedMessage }[]) => {
     const { sent } = await producer.send(
-      batch.map(({ id, message }) => ({ id, orderingKey: message.group, body: message.body })),
+      batch.map(({ id, message }) => ({
+        id,
+        orderingKey: message.group,
+        body: message.body,
+        ...(message.attributes ? { attributes: message.attributes } : {}),
+        ...(message.delaySeconds === undefined ? {} : { delaySeconds: message.delaySeconds }),
+      })),
     );
     const byId = new Map(batch.map(({ id, message }) => [id, message.key]));
     for (const { id, messageId } of sent) keyOfMessage.set(messageId, byId.get(id)!);

@@ -15,6 +15,8 @@ export const sampleReport = (ok = true): VerifyReport => {
   const check = (name: string, good = true, detail = 'detail') => ({ name, ok: good, detail });
   return {
     ok,
+    promise: 'exactly-once',
+    workloads: [],
     queue: 'OrdersQueue',
     sent: 1_010,
     messages: 1_000,
@@ -36,6 +38,8 @@ export const sampleReport = (ok = true): VerifyReport => {
       concurrentDuplicate: 3,
       visibilityRedelivery: 4,
     },
+    unexercised: [],
+    faultChecks: [check('every enabled fault fired at least 3 times', true, '9 kinds, each 3× or more')],
     throughputPerSec: 16.8,
     wallSeconds: 75,
     pipelineSeconds: 60,
@@ -111,6 +115,11 @@ export const sampleReport = (ok = true): VerifyReport => {
         acked: 1_010,
         retried: 40,
         timedOut: 0,
+        errors: 2,
+        firstErrors: [
+          { name: 'RangeError', message: 'amount out of range', messageId: 'msg-1', records: 10 },
+          { name: 'TypeError', message: 'body is not an order', messageId: 'msg-2', records: 1 },
+        ],
       },
     ],
     notRun: [{ logicalId: 'LogRetentionFn', reason: 'no SQS or DynamoDB-stream event source' }],

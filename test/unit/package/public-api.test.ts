@@ -115,6 +115,7 @@ const EXPORTS: Record<string, string[]> = {
   ],
   local: [
     'FunctionCrashError',
+    'FunctionLoadError',
     'FunctionTimeoutError',
     'HANDLER_METADATA',
     'MetricDocumentError',

@@ -255,3 +255,26 @@ describe('sqsBatch failures', () => {
     expect(() => sqsBatch(async () => {}, options as never)).toThrow(message);
   });
 });
+
+describe('sqsBatch without idempotency', () => {
+  it('`transaction` says it needs the idempotency option, and what to do instead', async () => {
+    const handler = sqsBatch<{ id: string }>(
+      async (_message, { transaction }) => {
+        transaction.update({ TableName: 'Payments', Key: { pk: 'a' }, UpdateExpression: 'ADD n :one' });
+      },
+      {
+        deadLetterQueueUrl: DLQ,
+        sqsClient: new SQSClient({}),
+        metrics: false,
+        logger: captureLogger().logger,
+      },
+    );
+    await handler(sqsEvent(sqsRecord('m1', { id: 'a' })), lambdaContext());
+    const attributes = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes;
+    expect(attributes?.[DeadLetterAttribute.ErrorName]?.StringValue).toBe('IdempotencyTransactionError');
+    expect(attributes?.[DeadLetterAttribute.ErrorMessage]?.StringValue).toBe(
+      '`transaction` needs the `idempotency` option: its writes commit with the idempotency record, and sqsBatch has none. ' +
+        'Add `idempotency: { store, key }`, or write directly (each delivery then applies its writes: at-least-once).',
+    );
+  });
+});

@@ -41,6 +41,21 @@ describe('the HTML report', () => {
     expect(html).toContain('uPlot');
   });
 
+  it("shows each function's errors, the fault check, and a check that did not run as not checked", () => {
+    const report = sampleReport();
+    report.invariants.push({
+      name: "each group's effects are in sequence order",
+      ok: null,
+      detail: 'not checked: x',
+    });
+    const html = renderHtmlReport(report);
+    expect(html).toContain('<td>2; RangeError: amount out of range (message msg-1, batch of 10); TypeError');
+    expect(html).toContain('every enabled fault fired at least 3 times');
+    expect(html).toContain(
+      '<td class="">not checked</td><td>each group\'s effects are in sequence order</td>',
+    );
+  });
+
   it.skipIf(!chromium)(
     'shows the verdict, the invariants, the alarms and charts with data in a real browser',
     () => {

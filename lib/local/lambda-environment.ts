@@ -1,0 +1,26 @@
+import type { LocalFunction } from './deploy-functions.ts';
+
+// Lambda's default memory size, in MB.
+const DEFAULT_MEMORY_MB = 128;
+
+/**
+ * The variables Lambda's runtime defines for a function, as a handler reads them: its name,
+ * memory, version, handler, code directory and runtime. The region and credentials come with
+ * the local stack's variables.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ *
+ * @example
+ * lambdaEnvironment(fn); // { AWS_LAMBDA_FUNCTION_NAME: 'Capture…', _HANDLER: 'index.handler', … }
+ */
+export const lambdaEnvironment = (fn: LocalFunction): Record<string, string> => ({
+  AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb ?? DEFAULT_MEMORY_MB),
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+  AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+  _HANDLER: fn.handlerSpec ?? `index.${fn.handler}`,
+  ...(fn.taskRoot ? { LAMBDA_TASK_ROOT: fn.taskRoot } : {}),
+  ...(fn.runtime ? { AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}` } : {}),
+  LANG: 'en_US.UTF-8',
+});
