@@ -100,10 +100,16 @@ describe('verify: the example app under injected faults', () => {
     expect(report.processed).toBeLessThanOrEqual(report.effects);
     expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
     expect(report.duplicatesSuppressed).toBeGreaterThanOrEqual(report.faultsInjected.producerResend);
-    // One TransactWriteItems per delivery; redeliveries make it a little more than one per message.
+    // One TransactWriteItems per delivery, at most: the faults (each forced at least three times,
+    // crashes returning whole batches) decide how many deliveries there are per message.
     expect(report.ddbRequests.CapturePayment).toEqual({ TransactWriteItems: expect.any(Number) });
+    const commits = report.ddbRequests.CapturePayment?.TransactWriteItems ?? 0;
+    const deliveries = report.metrics.CapturePayment?.MessagesReceived ?? 0;
+    expect(deliveries).toBeGreaterThan(report.sent);
+    expect(commits).toBeLessThanOrEqual(deliveries);
+    expect(commits / deliveries).toBeGreaterThan(0.8);
     expect(report.ddbRequestsPerMessage).toBeGreaterThanOrEqual(1);
-    expect(report.ddbRequestsPerMessage).toBeLessThan(1.5);
+    expect(report.ddbRequestsPerMessage).toBeLessThan(2);
   }, 420_000);
 
   it('sees the duplicate effects when exactly-once protection is off, and fails the run', async () => {
