@@ -1,32 +1,12 @@
-import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../../infra/app.ts';
-import { type FaultRates, type VerifyOptions, verifyDefaults } from '../../../lib/verify/options.ts';
-import { runVerify } from '../../../lib/verify/run.ts';
 import scenario from '../../../reliable-events.verify.ts';
-import { localClients } from '../../support/local.ts';
-import { scratchDir } from '../../support/scratch.ts';
+import { exampleApp } from './example-app.ts';
 
-const { stack } = localClients();
-const noFaults = Object.fromEntries(Object.keys(verifyDefaults.rates).map((k) => [k, 0])) as FaultRates;
-
+// The optimistic variant runs in verify-optimistic.test.ts: each run spends most of its time
+// waiting on visibility timeouts, so the two run side by side.
 describe('verify: the example app under injected faults', () => {
-  const root = scratchDir('verify');
-  let n = 0;
-  // The app as `npm start` synthesizes it, with a scenario variant's context.
-  const assembly = (variant?: keyof NonNullable<typeof scenario.variants>) => {
-    const outdir = `${root}/${++n}`;
-    createApp(new App({ outdir, context: variant ? scenario.variants![variant]!.context : {} })).synth();
-    return outdir;
-  };
-  const options = (
-    o: Omit<Partial<VerifyOptions>, 'rates'> & { rates: Partial<FaultRates> },
-  ): VerifyOptions => ({
-    ...verifyDefaults,
-    drainTimeoutSeconds: 300,
-    ...o,
-    rates: { ...noFaults, ...o.rates },
-  });
+  const { assembly, options, stack } = exampleApp('verify');
+  const { runVerify } = exampleApp;
 
   it('finds nothing lost, duplicated or reordered while every kind of fault is injected', async () => {
     const report = await runVerify({
@@ -74,42 +54,6 @@ describe('verify: the example app under injected faults', () => {
       ['NotifyCustomer', 'asset'],
     ]);
     for (const fn of report.functions) expect(fn.records).toBeGreaterThan(0);
-  }, 420_000);
-
-  it('holds with the optimistic commit too, at about one DynamoDB request per message', async () => {
-    const report = await runVerify({
-      assembly: assembly('optimistic'),
-      scenario,
-      stack,
-      options: options({
-        messages: 150,
-        groups: 15,
-        seed: 11,
-        functionTimeoutSeconds: 5,
-        rates: {
-          producerResend: 0.06,
-          consumerCrash: 0.1,
-          concurrentDuplicate: 0.05,
-          visibilityRedelivery: 0.05,
-        },
-      }),
-    });
-    expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
-    // A repeat found at commit counts as a duplicate, never as processed: no more processed records
-    // than effects (fewer only where an invocation timed out before flushing its metrics).
-    expect(report.processed).toBeLessThanOrEqual(report.effects);
-    expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
-    expect(report.duplicatesSuppressed).toBeGreaterThanOrEqual(report.faultsInjected.producerResend);
-    // One TransactWriteItems per delivery, at most: the faults (each forced at least three times,
-    // crashes returning whole batches) decide how many deliveries there are per message.
-    expect(report.ddbRequests.CapturePayment).toEqual({ TransactWriteItems: expect.any(Number) });
-    const commits = report.ddbRequests.CapturePayment?.TransactWriteItems ?? 0;
-    const deliveries = report.metrics.CapturePayment?.MessagesReceived ?? 0;
-    expect(deliveries).toBeGreaterThan(report.sent);
-    expect(commits).toBeLessThanOrEqual(deliveries);
-    expect(commits / deliveries).toBeGreaterThan(0.8);
-    expect(report.ddbRequestsPerMessage).toBeGreaterThanOrEqual(1);
-    expect(report.ddbRequestsPerMessage).toBeLessThan(2);
   }, 420_000);
 
   it('sees the duplicate effects when exactly-once protection is off, and fails the run', async () => {
