@@ -15,6 +15,8 @@ export type Workload = {
   tables: { idempotency: string; payments: string };
   /** Call when the order's effect is issued, so the bench can check per-group order. */
   issued: (order: Order) => void;
+  /** The FIFO fence (`--fence on`, the default): in the run's idempotency table, for every mode. */
+  fence?: boolean;
 };
 
 export type Handler = (event: SQSEvent, context: Context) => Promise<unknown>;
@@ -52,7 +54,7 @@ type Options = Omit<SqsBatchOptions<Order>, 'idempotency'> & {
 const reliableEvents = (id: string, name: string, options: Options): Contender => ({
   id,
   name,
-  build: ({ documents, tables, issued }) => {
+  build: ({ documents, tables, issued, fence = true }) => {
     const conditional = options.idempotency?.mode === 'effect-conditional';
     return sqsBatch<Order>(
       async ({ body }, { transaction }) => {
@@ -63,6 +65,8 @@ const reliableEvents = (id: string, name: string, options: Options): Contender =
       {
         metrics: false,
         logger: silent,
+        // The effect-conditional mode keeps no store: its fence goes to the idempotency table too.
+        fence: fence ? { tableName: tables.idempotency } : false,
         ...options,
         idempotency: {
           ...(conditional

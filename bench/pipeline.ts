@@ -8,6 +8,7 @@
 //   npm run bench -- --json bench.json        also writes every run's figures
 //   npm run bench -- --messages 1000 --rounds 5 --latency 0,5,10 --groups 10,1 --contenders powertools,optimistic
 //   npm run bench -- --shape one-per-group    batches as the fauxqs 2.4.1 emulator formed them
+//   npm run bench -- --fence off              reliable-events without the FIFO fence (default on, every mode)
 //   npm run bench -- --resend 0               no producer resends (default 0.1: 10% of orders are sent
 //                                             again later under a new message id, as producers retry)
 // The latency is added to every DynamoDB request of every contender by a proxy: DynamoDB Local
@@ -41,9 +42,12 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'sqs' },
     seed: { type: 'string', default: '17' },
     resend: { type: 'string', default: '0.1' },
+    fence: { type: 'string', default: 'on' },
   },
 });
 const RESEND = Number(values.resend);
+if (values.fence !== 'on' && values.fence !== 'off') throw new Error('--fence is on or off');
+const FENCE = values.fence === 'on';
 if (!(RESEND >= 0 && RESEND <= 1)) throw new Error('--resend is a rate between 0 and 1');
 const N = Number(values.messages);
 const ROUNDS = Number(values.rounds);
@@ -119,6 +123,7 @@ const run = async (contender: Contender, groups: number, latencyMs: number, n: n
   const handler = contender.build({
     documents: DynamoDBDocumentClient.from(client),
     tables,
+    fence: FENCE,
     issued: (order) => {
       // A handler may run again for a resent or repeated order (the optimistic and effect-conditional
       // commits run it, then discard its writes): only an order issued for the first time counts.
