@@ -35,7 +35,10 @@ try {
       const status = test.status === 'passed' ? 'pass' : test.status === 'skipped' ? 'n/a' : 'FAIL';
       if (status === 'n/a')
         reasons.set(id, (reasons.get(id) ?? new Set()).add(rest.replace(/^not applicable: /, '')));
-      cell.set(`${test.ancestorTitles.at(-1)}|${id}`, status);
+      // The combination's name ends the describe block's title ('lease fifo', 'attacks: lease fifo').
+      const block = test.ancestorTitles.at(-1) ?? '';
+      const combination = combinations.find((c) => block === c.name || block.endsWith(`: ${c.name}`));
+      cell.set(`${combination?.name ?? block}|${id}`, status);
     }
   const short = (name: string) =>
     name.replace('effect-conditional', 'effect').replace('+group-commit', '+gc').replace(' standard', ' std');
