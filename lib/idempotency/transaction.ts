@@ -64,7 +64,8 @@ export const MAX_TRANSACTION_WRITES = 99;
 export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
 export const MAX_ITEM_BYTES = 400 * 1024;
 
-const stableKey = (key: Record<string, unknown>) =>
+/** An item's key as one string: a number is a number however given (number, BigInt, NumberValue), binary by its bytes. */
+export const stableKey = (key: Record<string, unknown>) =>
   Object.keys(key)
     .sort()
     .map((name) => {

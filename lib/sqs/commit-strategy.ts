@@ -1,15 +1,10 @@
-import { NumberValueImpl } from '@aws-sdk/util-dynamodb';
+import { type ChunkFence, commitChunk } from '../idempotency/commit-chunk.ts';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
 import type { IdempotencySession, RunState } from '../idempotency/session.ts';
-import {
-  type ChunkFence,
-  commitChunk,
-  type StagedCommit,
-  type TransactItem,
-} from '../idempotency/staged-commit.ts';
-import type { InternalWriteOptions, TransactWrite } from '../idempotency/transaction.ts';
+import type { StagedCommit, TransactItem } from '../idempotency/staged-commit.ts';
+import { type InternalWriteOptions, stableKey, type TransactWrite } from '../idempotency/transaction.ts';
 import { isRetried, type RecordOutcome } from './outcome.ts';
 
 // One TransactWriteItems holds at most 100 actions and 4 MB, and no two actions on one item.
@@ -123,21 +118,6 @@ export const commitNow = (options: Options): GroupRun => {
   });
 };
 
-// A key as one string: a number is a number however the SDK is given it (number, BigInt,
-// NumberValue all marshal to the same N), binary by its bytes.
-const stable = (key: Record<string, unknown>) =>
-  JSON.stringify(
-    Object.keys(key)
-      .sort()
-      .map((name) => [name, key[name]]),
-    (_, value) =>
-      typeof value === 'number' || typeof value === 'bigint' || value instanceof NumberValueImpl
-        ? `n:${String(value)}`
-        : value instanceof Uint8Array
-          ? `b:${Buffer.from(value).toString('base64')}`
-          : value,
-  );
-
 /** What a call's actions touch: items as `table + key`, and tables where a put's key is unknown. */
 type Touched = { items: string[]; unkeyed: string[] };
 
@@ -164,7 +144,7 @@ const touchedBy = (staged: StagedCommit, keyNames: Map<string, string[]>): Touch
     const names = keyNames.get(TableName);
     const key =
       Key ?? (names && Item ? Object.fromEntries(names.map((name) => [name, Item[name]])) : undefined);
-    if (key) touched.items.push(`${TableName}\n${stable(key)}`);
+    if (key) touched.items.push(`${TableName}\n${stableKey(key)}`);
     else touched.unkeyed.push(TableName);
   }
   return touched;
