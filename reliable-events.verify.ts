@@ -66,6 +66,11 @@ export default defineScenario({
       description:
         "CapturePayment runs a batch's records concurrently: the proof must fail with orders out of sequence",
     },
+    unfenced: {
+      context: { fence: 'off' },
+      description:
+        'CapturePayment without the FIFO fence: a late invocation commits after its group moved on, and the proof must fail with orders out of sequence',
+    },
     optimistic: {
       context: { idempotencyCommit: 'optimistic' },
       description: 'CapturePayment commits optimistically: one request per order',

@@ -37,6 +37,11 @@ if (commit !== 'lease' && commit !== 'optimistic' && commit !== 'effect-conditio
 }
 const groupCommit = process.env.GROUP_COMMIT === 'true';
 const ordering = process.env.ORDERING ?? 'auto';
+// 'off' is a mutation for the proof: without the FIFO fence a late commit lands after its successors.
+const fence = process.env.FENCE ?? 'on';
+if (fence !== 'on' && fence !== 'off') {
+  throw new ConfigurationError(`FENCE must be 'on' or 'off', received ${JSON.stringify(fence)}.`);
+}
 if (ordering !== 'auto' && ordering !== 'none') {
   throw new ConfigurationError(`ORDERING must be 'auto' or 'none', received ${JSON.stringify(ordering)}.`);
 }
@@ -102,6 +107,7 @@ export const handler = sqsBatch(
   {
     parse: Order,
     ordering,
+    ...(fence === 'off' ? { fence: false as const } : {}),
     ...(documents
       ? {}
       : {

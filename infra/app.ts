@@ -5,6 +5,7 @@
 //   idempotencyCommit       CapturePayment's 'lease' (default), 'optimistic' or 'effect-conditional' commit
 //   groupCommit             CapturePayment commits a customer's orders of a batch together: true or false (default)
 //   ordering                CapturePayment's FIFO ordering: 'auto' (default) or 'none' (a mutation for the proof)
+//   fence                   CapturePayment's FIFO fence: 'on' (default) or 'off' (a mutation for the proof)
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -15,6 +16,7 @@ const contextOf = (app: App) => {
   const mode = app.node.tryGetContext('deliveryMode');
   const commit = app.node.tryGetContext('idempotencyCommit');
   const ordering = app.node.tryGetContext('ordering');
+  const fence = app.node.tryGetContext('fence');
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
     throw new ConfigurationError(
@@ -43,7 +45,11 @@ const contextOf = (app: App) => {
       `Context ordering must be 'auto' or 'none', received ${JSON.stringify(ordering)}.`,
     );
   }
+  if (fence !== undefined && fence !== 'on' && fence !== 'off') {
+    throw new ConfigurationError(`Context fence must be 'on' or 'off', received ${JSON.stringify(fence)}.`);
+  }
   return {
+    ...(fence === undefined ? {} : { fence: fence as 'on' | 'off' }),
     ...(ordering === undefined ? {} : { ordering: ordering as 'auto' | 'none' }),
     ...(commit === undefined
       ? {}

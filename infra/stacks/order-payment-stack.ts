@@ -57,6 +57,12 @@ export type OrderPaymentStackProps = StackProps & {
    * @default 'auto'
    */
   readonly ordering?: 'auto' | 'none';
+  /**
+   * CapturePayment's FIFO fence: `'off'` lets a late invocation's commit land after its group moved
+   * on, a mutation the proof must catch.
+   * @default 'on'
+   */
+  readonly fence?: 'on' | 'off';
 };
 
 export const orderPaymentDefaults = {
@@ -66,6 +72,7 @@ export const orderPaymentDefaults = {
   idempotencyCommit: 'lease',
   groupCommit: false,
   ordering: 'auto',
+  fence: 'on',
 } as const;
 
 /**
@@ -108,6 +115,7 @@ export class OrderPaymentStack extends Stack {
         IDEMPOTENCY_COMMIT: props.idempotencyCommit ?? orderPaymentDefaults.idempotencyCommit,
         GROUP_COMMIT: String(props.groupCommit ?? orderPaymentDefaults.groupCommit),
         ORDERING: props.ordering ?? orderPaymentDefaults.ordering,
+        FENCE: props.fence ?? orderPaymentDefaults.fence,
       },
       timeout,
       maxConcurrency: 10,

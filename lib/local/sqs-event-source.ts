@@ -7,6 +7,7 @@ import {
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FunctionCrashError } from './errors.ts';
 import { localLambdaContext } from './lambda-context.ts';
+import { lateInvocations } from './late-invocation.ts';
 
 export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
@@ -18,7 +19,8 @@ export type BatchReport = {
   deleted: number;
   /** Records returned to the queue (reported, or the whole batch on error/timeout/invalid response). */
   retried: number;
-  outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response' | 'crash';
+  /** `throttled`: the invoke was throttled, the handler never ran, and SQS counted the receive. */
+  outcome: 'ok' | 'partial' | 'error' | 'timeout' | 'invalid-response' | 'crash' | 'throttled';
   error?: unknown;
   /** The batch's first message, to name where an error came from. */
   messageId?: string;
@@ -38,6 +40,14 @@ export type SqsEventSourceFaults = {
   duplicateDelivery?: (record: SQSRecord) => boolean;
   /** The record's acknowledgment comes after its visibility timeout: it is not deleted, and SQS delivers it again. */
   lateAck?: (record: SQSRecord) => boolean;
+  /**
+   * The invocation starts late, after its records' visibility ran out (see `lateInvocations`):
+   * throttled invokes burn the batch's receives until its last, which starts only once the
+   * records were made visible and another invocation moved each of their groups past them.
+   */
+  lateStart?: (event: SQSEvent) => boolean;
+  /** The records a late invocation holds when it starts: those on their last receive are now in the DLQ. */
+  startedLate?: (records: readonly SQSRecord[]) => void;
 };
 
 export type SqsEventSourceOptions = {
@@ -150,9 +160,27 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
   const abort = new AbortController();
   const faults = options.faults ?? {};
   let invocations = 0;
+  const late = faults.lateStart ? lateInvocations(options.client, options.queueUrl) : undefined;
 
   const runBatch = async (messages: Message[]): Promise<BatchReport> => {
     const records = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
+    const step = late ? await late.step(records, () => faults.lateStart!({ Records: records })) : 'run';
+    if (step === 'throttle') {
+      await late!.throttle(records);
+      const [first] = records;
+      return {
+        records: records.length,
+        groups: groupsIn(records),
+        deleted: 0,
+        retried: records.length,
+        outcome: 'throttled',
+        ...(first ? { messageId: first.messageId } : {}),
+      };
+    }
+    if (step === 'late') {
+      faults.startedLate?.(records);
+      await late!.startLate(records);
+    }
     const ids = new Set(records.map((record) => record.messageId));
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
@@ -218,6 +246,8 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
         }),
       );
       deleted += response.Successful?.length ?? 0;
+      const ok = new Set(response.Successful?.map((entry) => entry.Id));
+      late?.deleted(chunk.filter((_, n) => ok.has(String(n))));
     }
     const messageId = records[0]?.messageId;
     return {

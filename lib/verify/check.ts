@@ -9,7 +9,7 @@ import type { PlannedMessage, SentWorkload } from './workload.ts';
 export type GroundTruth = {
   /** Keys with an effect. */
   effects: number;
-  /** Non-poison messages with no effect. */
+  /** Non-poison messages with no effect, but those a late invocation left in the DLQ (`redriven`). */
   lost: number;
   /** Their keys. */
   lostKeys: string[];
@@ -19,13 +19,31 @@ export type GroundTruth = {
   duplicateKeys: string[];
   /** Poison messages that nevertheless got an effect. */
   poisonEffects: number;
-  /** Places where a group's order has a key before one sent earlier; null when the scenario keeps no order. */
+  /**
+   * Places where a group's order has a key after one sent later, by the consumer; null when the
+   * scenario keeps no order. A key SQS redrove to the DLQ and that was applied later anyway (its
+   * resend, a replay, an unfenced late commit) is counted in `reorderedAfterRedrive` instead.
+   */
   orderViolations: number | null;
+  /** Order violations of keys SQS had redriven to the DLQ: the redrive reordered them, not the consumer. */
+  reorderedAfterRedrive: number;
+  /** Their keys. */
+  reorderedKeys: string[];
+  /**
+   * Good messages SQS itself moved to the DLQ (they carry none of the consumer's dead-letter
+   * attributes), with the cause the run knows: a late invocation it injected, or receives used up.
+   */
+  redriven: {
+    key: string;
+    messageId: string;
+    cause: 'late-invocation' | 'receives-used-up';
+    applied: boolean;
+  }[];
   /** Messages in the driven queue's dead-letter queue. */
   deadLettered: number;
   /** Poison messages not found in the dead-letter queue. */
   poisonMissingFromDlq: number;
-  /** Non-poison messages found in the dead-letter queue. */
+  /** Non-poison messages found in the dead-letter queue, but those a late invocation left there. */
   goodInDlq: number;
   /** Messages left in the app's other dead-letter queues, by queue name. */
   otherDeadLettered: Record<string, number>;
@@ -66,12 +84,13 @@ export const drainQueue = async (sqs: SQSClient, QueueUrl: string, limit: number
   return messages;
 };
 
-/** Counts, in one group's order of effects, the keys that come before one sent earlier, and the repeats. */
+/** Counts, in one group's order of effects, the keys that come after one sent later (`late`), and the repeats. */
 export const orderViolationsOf = (order: readonly string[], seqOf: (key: string) => number | undefined) => {
   const seen = new Set<string>();
   let violations = 0;
   let duplicates = 0;
   let last = 0;
+  const late: string[] = [];
   for (const key of order) {
     if (seen.has(key)) {
       duplicates += 1;
@@ -79,10 +98,13 @@ export const orderViolationsOf = (order: readonly string[], seqOf: (key: string)
     }
     seen.add(key);
     const seq = seqOf(key) ?? 0;
-    if (seq < last) violations += 1;
+    if (seq < last) {
+      violations += 1;
+      late.push(key);
+    }
     last = Math.max(last, seq);
   }
-  return { violations, duplicates };
+  return { violations, duplicates, late };
 };
 
 /** The ARN of the dead-letter queue a queue's redrive policy names, if any. */
@@ -114,10 +136,39 @@ export const checkGroundTruth = async (input: {
   workloadDlqs?: ReadonlySet<string>;
   /** Whether to read the app's other dead-letter queues (the first workload does, the others not). @default true */
   countOthers?: boolean;
+  /** Message ids of the records late invocations held when they started (the fault injector's). @default none */
+  startedLate?: ReadonlySet<string>;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
   const applied = await callScenario('effects()', () => scenario.effects(context));
+
+  const dlqArn = dlqArnOf(driven);
+  const dlqs = deadLetterQueues(context.deployment.queues);
+  const dlq = dlqs.find((q) => q.arn === dlqArn);
+  const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
+  const keyOf = (m: (typeof dead)[number]) =>
+    sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body;
+  const inDlq = new Set(dead.map(keyOf));
+  const good = (key: string) => byKey.has(key) && !byKey.get(key)!.poison;
+  // SQS's own redrive moves a message as it is, without the attributes the consumer writes.
+  const redriven = dead
+    .filter((m) => !m.sourceMessageId && good(keyOf(m)))
+    .map((m) => ({
+      key: keyOf(m),
+      messageId: m.messageId,
+      cause: input.startedLate?.has(m.messageId)
+        ? ('late-invocation' as const)
+        : ('receives-used-up' as const),
+      applied: (applied.get(keyOf(m)) ?? 0) > 0,
+    }));
+  const heldLate = new Set(redriven.filter((r) => r.cause === 'late-invocation').map((r) => r.key));
+  // A redriven key applied after its successors was reordered by the redrive when something sent it
+  // again (a resend, a replay); a late invocation's own commit landing after them is the consumer's.
+  const redrivenKeys = new Set(
+    redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),
+  );
+
   const lostKeys: string[] = [];
   const duplicateKeys = new Set<string>();
   let duplicateEffects = 0;
@@ -125,28 +176,26 @@ export const checkGroundTruth = async (input: {
   for (const message of planned) {
     const times = applied.get(message.key) ?? 0;
     if (message.poison) poisonEffects += times > 0 ? 1 : 0;
-    else if (times === 0) lostKeys.push(message.key);
+    else if (times === 0 && !heldLate.has(message.key)) lostKeys.push(message.key);
     if (times > 1) duplicateKeys.add(message.key);
     duplicateEffects += Math.max(0, times - 1);
   }
 
   let orderViolations: number | null = null;
+  const reorderedKeys: string[] = [];
   if (scenario.order) {
     orderViolations = 0;
     const orders = await callScenario('order()', () => scenario.order!(context));
     for (const keys of orders.values()) {
       const found = orderViolationsOf(keys, (key) => byKey.get(key)?.seq);
-      orderViolations += found.violations;
+      const byRedrive = found.late.filter((key) => redrivenKeys.has(key));
+      reorderedKeys.push(...byRedrive);
+      orderViolations += found.violations - byRedrive.length;
       duplicateEffects += found.duplicates;
       for (const [i, key] of keys.entries()) if (keys.indexOf(key) !== i) duplicateKeys.add(key);
     }
   }
 
-  const dlqArn = dlqArnOf(driven);
-  const dlqs = deadLetterQueues(context.deployment.queues);
-  const dlq = dlqs.find((q) => q.arn === dlqArn);
-  const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
-  const inDlq = new Set(dead.map((m) => sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body));
   const otherDeadLettered: Record<string, number> = {};
   const others =
     input.countOthers === false ? [] : dlqs.filter((q) => q !== dlq && !input.workloadDlqs?.has(q.arn));
@@ -165,9 +214,12 @@ export const checkGroundTruth = async (input: {
     duplicateKeys: [...duplicateKeys],
     poisonEffects,
     orderViolations,
+    reorderedAfterRedrive: reorderedKeys.length,
+    reorderedKeys,
+    redriven,
     deadLettered: dead.length,
     poisonMissingFromDlq: poison.filter((m) => !inDlq.has(m.key)).length,
-    goodInDlq: [...inDlq].filter((key) => byKey.has(key) && !byKey.get(key)!.poison).length,
+    goodInDlq: [...inDlq].filter((key) => good(key) && !heldLate.has(key)).length,
     otherDeadLettered,
     scenarioChecks,
   };

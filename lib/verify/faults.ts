@@ -29,6 +29,7 @@ export const createFaultInjector = (
     ddbThrottle: 0,
     concurrentDuplicate: 0,
     visibilityRedelivery: 0,
+    lateInvocation: 0,
     sendThrottled: 0,
     sendEntryFailed: 0,
   };
@@ -46,8 +47,19 @@ export const createFaultInjector = (
     injected[kind] += 1;
     return true;
   };
+  // The records late invocations held when they started: on their last receive, SQS moved them to the DLQ.
+  const startedLate = new Set<string>();
+  // Bodies a late invocation leaves alone: a poison message (dead-lettered by SQS and by the consumer
+  // too) or one the workload resends (its resend would be applied after its successors: the redrive's
+  // reordering, which the report counts apart). The fault injects the late commit, nothing else.
+  let spared: ReadonlySet<string> = new Set();
   return {
     injected,
+    startedLate,
+    /** The bodies of messages a late invocation must not hold (the plan's poison and resends). */
+    spare: (bodies: ReadonlySet<string>) => {
+      spared = bodies;
+    },
     /** For the fault proxy in front of `fn`'s DynamoDB endpoint. */
     dynamodb:
       (fn: LocalFunction) =>
@@ -69,6 +81,11 @@ export const createFaultInjector = (
             crashAfterHandler: () => roll('consumerCrash'),
             duplicateDelivery: () => roll('concurrentDuplicate'),
             lateAck: () => roll('visibilityRedelivery'),
+            lateStart: (event) =>
+              !event.Records.some((record) => spared.has(record.body)) && roll('lateInvocation'),
+            startedLate: (records) => {
+              for (const record of records) startedLate.add(record.messageId);
+            },
           }
         : undefined,
   };

@@ -9,6 +9,13 @@ const checks = (list: readonly Check[]) => {
   return list.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, width));
 };
 
+const redrivenFigure = (redriven: VerifyReport['redriven']) => {
+  if (redriven.length === 0) return '0';
+  const late = redriven.filter((r) => r.cause === 'late-invocation').length;
+  const ids = redriven.slice(0, 3).map((r) => r.messageId);
+  return `${redriven.length} (${late} after a late invocation, ${redriven.length - late} receives used up): ${ids.join(', ')}${redriven.length > 3 ? ', …' : ''}`;
+};
+
 /** The table printed at the end of a run, ending `ok: true` or `ok: false`. */
 export const formatReport = (report: VerifyReport): string => {
   const { options } = report;
@@ -19,6 +26,8 @@ export const formatReport = (report: VerifyReport): string => {
       `${report.lost} / ${report.duplicateEffects} / ${report.orderViolations ?? '–'}`,
     ],
     ['processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`],
+    ['late commits fenced off', String(report.lateCommitsFenced ?? 0)],
+    ['redriven to the DLQ by SQS', redrivenFigure(report.redriven ?? [])],
     [
       'throughput',
       `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,

@@ -14,6 +14,13 @@ export type FaultRates = {
   concurrentDuplicate: number;
   /** Of the consumers' records: acknowledged after the visibility timeout, so SQS delivers them again. */
   visibilityRedelivery: number;
+  /**
+   * Of the driven queue's consumers' invocations: the invocation starts late — throttled invokes
+   * use up its records' receives, and on the last one it starts only after SQS has moved them to
+   * the DLQ (FIFO) and another invocation committed what came after them. Its commit must be
+   * fenced off (FIFO), never applied after its successors; its records stay in the DLQ.
+   */
+  lateInvocation: number;
   /** Of the workload's SendMessageBatch calls: answered RequestThrottled by SQS (the SDK retries them). */
   sendThrottled: number;
   /** Of the workload's SendMessageBatch entries: failed by SQS with InternalError while the rest of the call is sent (the producer retries them). */
@@ -50,6 +57,7 @@ export const verifyDefaults = {
     ddbThrottle: 0.02,
     concurrentDuplicate: 0.005,
     visibilityRedelivery: 0.005,
+    lateInvocation: 0.0005,
     sendThrottled: 0.02,
     sendEntryFailed: 0.01,
   },
@@ -71,6 +79,7 @@ export const RATE_FLAGS: Record<string, FaultKind> = {
   throttle: 'ddbThrottle',
   duplicate: 'concurrentDuplicate',
   redeliver: 'visibilityRedelivery',
+  late: 'lateInvocation',
   'send-throttle': 'sendThrottled',
   'send-fail': 'sendEntryFailed',
 };

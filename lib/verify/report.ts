@@ -56,6 +56,10 @@ export type VerifyReport = {
   poison: number;
   /** The consumers' DuplicatesSuppressed. */
   duplicatesSuppressed: number;
+  /** The consumers' LateCommitsFenced: commits the FIFO fence cancelled because their group had moved on. */
+  lateCommitsFenced: number;
+  /** Good messages SQS itself moved to the DLQ, with the cause the run knows (their message ids). */
+  redriven: GroundTruth['redriven'];
   faultsInjected: Record<FaultKind, number>;
   /** Fault kinds enabled by a rate that fired fewer than the minimum times: the run did not exercise them. */
   unexercised: FaultKind[];
@@ -184,8 +188,8 @@ export const buildReport = (input: {
           'MessagesDeadLettered',
           consumers.MessagesDeadLettered,
           '≥',
-          truth.deadLettered,
-          'messages in the DLQ',
+          truth.deadLettered - truth.redriven.length,
+          'messages in the DLQ, but those SQS moved there itself',
         ),
         relation('MessagesLost', input.metrics().MessagesLost, '=', truth.lost, 'messages with no effect'),
       ]
@@ -221,6 +225,8 @@ export const buildReport = (input: {
     deadLettered: truth.deadLettered,
     poison,
     duplicatesSuppressed: consumers.DuplicatesSuppressed,
+    lateCommitsFenced: consumers.LateCommitsFenced,
+    redriven: truth.redriven,
     faultsInjected: input.injected,
     unexercised,
     faultChecks,

@@ -3,7 +3,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { noteFunctionError } from '../local/function-errors.ts';
 import {
-  type AlarmTransition,
   type BatchReport,
   deployLocal,
   type FaultProxy,
@@ -32,46 +31,12 @@ import {
   sendWorkloads,
   workloadDlqs,
 } from './more-workloads.ts';
-import type { VerifyOptions } from './options.ts';
 import { seededRandom } from './random.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
-import type { Scenario } from './scenario.ts';
+import type { Progress, VerifyRun } from './run-types.ts';
 import { planMessages, sendMessages } from './workload.ts';
 
-export type Progress = {
-  phase: 'sending' | 'draining';
-  /** Messages sent so far, and in all. */
-  sent: number;
-  expected: number;
-  /** Messages the driven queue's consumers have acknowledged (deleted). */
-  acked: number;
-  inFlight: number;
-  faults: number;
-  elapsedMs: number;
-};
-
-export type VerifyRun = {
-  /** A synthesized cloud assembly directory (`cdk.out`). */
-  assembly: string;
-  /** Only these stacks of the assembly. @default every stack */
-  stacks?: readonly string[] | undefined;
-  scenario: Scenario;
-  options: VerifyOptions;
-  /** Where `ReliableFunction` source paths are relative to. @default process.cwd() */
-  projectRoot?: string;
-  /** Run on this local stack instead of starting one (tests share theirs). */
-  stack?: Pick<LocalStack, 'region' | 'credentials' | 'dynamodb' | 'sqs'>;
-  /** Called when the deployment is ready, before the workload: where things are, what does not run. */
-  onDeployed?: (deployment: Awaited<ReturnType<typeof deployLocal>>) => void;
-  onProgress?: (progress: Progress) => void;
-  /**
-   * A mutation of the workload's producer: retries sent after later messages of the same group,
-   * as the producer did before it kept groups in order. The proof must fail under it. @default false
-   */
-  unorderedRetries?: boolean;
-  /** Each alarm's change of state, as it happens. */
-  onAlarm?: (transition: AlarmTransition) => void;
-};
+export type { Progress, VerifyRun } from './run-types.ts';
 
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
 
@@ -182,6 +147,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const everyPlanned = [planned, ...extraPlanned].flat();
     injector.injected.poison = everyPlanned.filter((m) => m.poison).length;
     injector.injected.producerResend = everyPlanned.filter((m) => m.resend).length;
+    injector.spare(new Set(everyPlanned.filter((m) => m.poison || m.resend).map((m) => m.body)));
     const expected = everyPlanned.length + injector.injected.producerResend;
 
     const generator = memorySink();
@@ -256,6 +222,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       planned,
       sent,
       workloadDlqs: workloadDlqs(extras),
+      startedLate: injector.startedLate,
     });
     const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
     const alarmsReport = await alarms.evaluator.stop();

@@ -56,27 +56,40 @@ const effectCheck = (truth: GroundTruth, promise: DeliveryPromise): Check => {
  * @example
  * messageInvariants(truth, 'at-least-once', 3); // [effects, poison, order, DLQ]
  */
-export const messageInvariants = (truth: GroundTruth, promise: DeliveryPromise, poison: number): Check[] => [
-  effectCheck(truth, promise),
-  {
-    name: 'no poison message has an effect',
-    ok: truth.poisonEffects === 0,
-    detail: `${truth.poisonEffects} poison with an effect`,
-  },
-  {
-    name: "each group's effects are in sequence order",
-    ok: truth.orderViolations === null ? null : truth.orderViolations === 0,
-    detail:
-      truth.orderViolations === null
-        ? 'not checked: the scenario reads no order'
-        : `${truth.orderViolations} out of order`,
-  },
-  {
-    name: 'every poison message is in the DLQ, and nothing else',
-    ok: truth.poisonMissingFromDlq === 0 && truth.goodInDlq === 0,
-    detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages`,
-  },
-];
+export const messageInvariants = (truth: GroundTruth, promise: DeliveryPromise, poison: number): Check[] => {
+  const late = (truth.redriven ?? []).filter((r) => r.cause === 'late-invocation' && !r.applied);
+  const reordered = truth.reorderedKeys ?? [];
+  return [
+    effectCheck(truth, promise),
+    {
+      name: 'no poison message has an effect',
+      ok: truth.poisonEffects === 0,
+      detail: `${truth.poisonEffects} poison with an effect`,
+    },
+    {
+      name: "each group's effects are in sequence order",
+      ok: truth.orderViolations === null ? null : truth.orderViolations === 0,
+      detail:
+        truth.orderViolations === null
+          ? 'not checked: the scenario reads no order'
+          : `${truth.orderViolations} out of order by the consumer`,
+    },
+    ...(truth.orderViolations === null
+      ? []
+      : [
+          {
+            name: 'no message SQS redrove is applied after its successors',
+            ok: reordered.length === 0,
+            detail: `${reordered.length} redriven to the DLQ, then applied after their successors by a resend or a replay${sample(reordered)}`,
+          },
+        ]),
+    {
+      name: 'every poison message is in the DLQ, and nothing else',
+      ok: truth.poisonMissingFromDlq === 0 && truth.goodInDlq === 0,
+      detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages${late.length > 0 ? `; ${late.length} more held there by SQS after a late invocation, not applied${sample(late.map((r) => r.messageId))}` : ''}`,
+    },
+  ];
+};
 
 /**
  * One other workload's report.

@@ -28,6 +28,8 @@ export const sampleReport = (ok = true): VerifyReport => {
     deadLettered: 5,
     poison: 5,
     duplicatesSuppressed: 40,
+    lateCommitsFenced: 0,
+    redriven: [],
     faultsInjected: {
       ...verifyDefaults.rates,
       producerResend: 10,

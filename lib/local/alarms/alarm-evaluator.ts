@@ -37,8 +37,8 @@ export type AlarmsReport = { alarms: AlarmReport[]; problems: string[] };
  * clock the caller may shorten. The functions' EMF output comes in through `onMetrics` (the
  * runtime's hook), `putEmf` or `putLogLine`; `start()` samples the SQS queues and evaluates on a timer; `stop()`
  * evaluates one last time and returns every alarm with its transitions. `putBatch` turns the
- * runtime's batch reports into `AWS/Lambda` Invocations and Errors. Alarms nothing local can
- * feed (Lambda Throttles, metric math…) are in the report with `evaluated: false` and the reason.
+ * runtime's batch reports into `AWS/Lambda` Invocations, Errors and Throttles. Alarms nothing
+ * local can feed (metric math…) are in the report with `evaluated: false` and the reason.
  *
  * @example
  * const evaluator = createAlarmEvaluator({

@@ -3,12 +3,19 @@ import type { BatchReport } from '../sqs-event-source.ts';
 import type { MetricId, MetricSample } from './types.ts';
 
 /** The `AWS/Lambda` metrics the local runtime's batch reports give, by their CloudWatch names. */
-export const LAMBDA_METRICS = ['Invocations', 'Errors'] as const;
+export const LAMBDA_METRICS = ['Invocations', 'Errors', 'Throttles'] as const;
 
 // Errors counts invocations that end in a function error: an exception, a timeout, a runtime that
 // died. A partial batch response, or one Lambda cannot read, is not a function error.
 // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
 const FUNCTION_ERRORS = new Set(['error', 'timeout', 'crash']);
+
+// A throttled invoke is no invocation: it counts in Throttles alone.
+const datapointOf = (metricName: (typeof LAMBDA_METRICS)[number], outcome: string) => {
+  if (metricName === 'Throttles') return outcome === 'throttled' ? 1 : 0;
+  if (metricName === 'Invocations') return outcome === 'throttled' ? 0 : 1;
+  return FUNCTION_ERRORS.has(outcome) ? 1 : 0;
+};
 
 /**
  * The `AWS/Lambda` datapoints of one invocation the local runtime reported (`onBatch`), with the
@@ -26,7 +33,7 @@ export const lambdaDatapointsOf = (
     metric: { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: functionName } },
     sample: {
       timestamp,
-      value: metricName === 'Errors' && !FUNCTION_ERRORS.has(report.outcome) ? 0 : 1,
+      value: datapointOf(metricName, report.outcome),
       count: 1,
       unit: 'Count',
     },

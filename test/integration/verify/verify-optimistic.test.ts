@@ -24,11 +24,19 @@ describe('verify: the example app under injected faults, optimistic commit', () 
         },
       }),
     });
+    // The failing checks first, so a red run names what broke.
+    const checks = [
+      ...report.invariants,
+      ...report.faultChecks,
+      ...report.alarmChecks,
+      ...report.scenarioChecks,
+    ];
+    expect(checks.filter((c) => c.ok === false)).toEqual([]);
+    expect(report.reconciliation.filter((c) => c.ok === false)).toEqual([]);
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
     // A repeat found at commit counts as a duplicate, never as processed: no more processed records
     // than effects (fewer only where an invocation timed out before flushing its metrics).
     expect(report.processed).toBeLessThanOrEqual(report.effects);
-    expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
     expect(report.duplicatesSuppressed).toBeGreaterThanOrEqual(report.faultsInjected.producerResend);
     // One TransactWriteItems per delivery, at most: the faults (each forced at least three times,
     // crashes returning whole batches) decide how many deliveries there are per message.

@@ -90,11 +90,23 @@ describe('the order check', () => {
   const seq = (id: string) => Number(id.slice(1));
 
   it('finds no violation in sequence order, with gaps for poison', () => {
-    expect(orderViolationsOf(['o1', 'o2', 'o4', 'o5'], seq)).toEqual({ violations: 0, duplicates: 0 });
+    expect(orderViolationsOf(['o1', 'o2', 'o4', 'o5'], seq)).toEqual({
+      violations: 0,
+      duplicates: 0,
+      late: [],
+    });
   });
 
   it('counts each key placed after a later one, and repeats as duplicates, not violations', () => {
-    expect(orderViolationsOf(['o1', 'o3', 'o2', 'o4'], seq)).toEqual({ violations: 1, duplicates: 0 });
-    expect(orderViolationsOf(['o1', 'o2', 'o1', 'o3'], seq)).toEqual({ violations: 0, duplicates: 1 });
+    expect(orderViolationsOf(['o1', 'o3', 'o2', 'o4'], seq)).toEqual({
+      violations: 1,
+      duplicates: 0,
+      late: ['o2'],
+    });
+    expect(orderViolationsOf(['o1', 'o2', 'o1', 'o3'], seq)).toEqual({
+      violations: 0,
+      duplicates: 1,
+      late: [],
+    });
   });
 });

@@ -74,7 +74,7 @@ describe('the alarm evaluator', () => {
   it('lists the alarms no local source feeds, unless the caller feeds them', async () => {
     const errors = alarm('errors', {
       namespace: 'AWS/Lambda',
-      metricName: 'Throttles',
+      metricName: 'Duration',
       dimensions: { FunctionName: 'f' },
     });
     const sent = alarm('sent', {
@@ -92,7 +92,7 @@ describe('the alarm evaluator', () => {
       [
         'errors',
         false,
-        'no local source reports AWS/Lambda Throttles FunctionName=f; feed it with put() and fedMetrics to evaluate it',
+        'no local source reports AWS/Lambda Duration FunctionName=f; feed it with put() and fedMetrics to evaluate it',
       ],
       [
         'depth',
