@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { DEAD_LETTER_QUEUE_URL_ENV } from '../../lib/sqs/environment.ts';
+import { DEAD_LETTER_QUEUE_URL_ENV, QUEUE_URL_ENV } from '../../lib/sqs/environment.ts';
 import { propChecks } from './prop-checks.ts';
 import { checkFunctionProps, ReliableFunction, type ReliableFunctionProps } from './reliable-function.ts';
 import type { ReliableQueue } from './reliable-queue.ts';
@@ -131,6 +131,8 @@ export class ReliableConsumer extends Construct {
     if (deadLetterPoison) environment[DEAD_LETTER_QUEUE_URL_ENV] = queue.deadLetterQueue.queueUrl;
     // sqsBatch's sequence guard stops holding a record on its last receive before the redrive.
     environment.MAX_RECEIVE_COUNT = String(queue.maxReceiveCount);
+    // sqsBatch's retry backoff sets returned records' visibility there (the event source's grant covers it).
+    environment[QUEUE_URL_ENV] = queue.queue.queueUrl;
 
     this.function = new ReliableFunction(this, 'Handler', {
       ...props,

@@ -18,6 +18,8 @@ export type ReliabilityLog = {
   gap(message: LoggedMessage, detail: { sequenceKey: string; expected: number; received: number }): void;
   lost(message: LoggedMessage, detail: { sequenceKey: string; missing: number[] }): void;
   batchFailed(detail: { queue: string; records: number; reason: string }): void;
+  /** Returned records whose retry backoff could not be set: they keep the queue's visibility timeout. */
+  backoffFailed(detail: { queue: string; records: number }): void;
 };
 
 export type ReliabilityLogOptions = {
@@ -68,5 +70,10 @@ export const createReliabilityLog = (options: ReliabilityLogOptions = {}): Relia
       logger.error('Sequence numbers lost', { event: 'lost', ...detail, ...fields(message) }),
     batchFailed: (detail) =>
       logger.error('Every record of the batch failed', { event: 'batch-failed', ...detail }),
+    backoffFailed: (detail) =>
+      logger.warn('Retry backoff not set: records keep the visibility timeout', {
+        event: 'backoff-failed',
+        ...detail,
+      }),
   };
 };

@@ -6,3 +6,6 @@ export const DEAD_LETTER_QUEUE_URL_ENV = 'DEAD_LETTER_QUEUE_URL';
 
 /** The idempotency table's name, which `ReliableConsumer` passes to its function (`idempotencyTable`). */
 export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';
+
+/** The source queue's URL, which `ReliableConsumer` passes to its function: sqsBatch's retry backoff changes visibilities there. */
+export const QUEUE_URL_ENV = 'QUEUE_URL';

@@ -16,6 +16,7 @@ import { lazySqsClient } from '../sqs-sdk.ts';
 import { DEAD_LETTER_QUEUE_URL_ENV, IDEMPOTENCY_TABLE_ENV } from './environment.ts';
 import type { FenceTable } from './fence.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
+import { type ResolvedBackoff, type RetryBackoffOptions, resolveRetryBackoff } from './retry-backoff.ts';
 import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
 
 export type SqsBatchOptions<Body> = {
@@ -66,7 +67,14 @@ export type SqsBatchOptions<Body> = {
    * @default process.env.DEAD_LETTER_QUEUE_URL (which ReliableConsumer sets to the queue's DLQ)
    */
   deadLetterQueueUrl?: string;
-  /** Client for `deadLetterQueueUrl`. @default new SQSClient({}) */
+  /**
+   * The visibility of the records the batch returns: at once for records never started, a short
+   * doubling backoff for errors that clear by themselves, the queue's own timeout for the rest
+   * (see `RetryBackoffOptions`); `false` leaves every one at the queue's visibility timeout.
+   * @default on where the source queue's URL is known (`queueUrl`, or QUEUE_URL from ReliableConsumer)
+   */
+  retryBackoff?: false | RetryBackoffOptions;
+  /** Client for `deadLetterQueueUrl` and the retry backoff. @default new SQSClient({}) */
   sqsClient?: SQSClient;
   /**
    * Records not started when less than this remains of the invocation are reported failed; never
@@ -225,6 +233,7 @@ export type ResolvedSqsBatch<Body> = {
   engine: IdempotencyEngine<SqsMessage<Body>, unknown>;
   mode: DeliveryMode;
   deadLetterQueueUrl?: string;
+  backoff?: ResolvedBackoff;
   sqsClient: () => Promise<SQSClient>;
   metrics?: ReliabilityMetrics;
   log: ReliabilityLog;
@@ -236,6 +245,7 @@ export const resolveSqsBatchOptions = <Body>(
   options: SqsBatchOptions<Body>,
 ): ResolvedSqsBatch<Body> => {
   validateOptions(handler, options);
+  const backoff = resolveRetryBackoff(options.retryBackoff);
   const log = createReliabilityLog({ logger: options.logger, logBodies: options.logBodies });
   const { sequence } = options;
   return {
@@ -269,6 +279,7 @@ export const resolveSqsBatchOptions = <Body>(
     onDeadLetter: options.onDeadLetter ?? 'continue',
     maxReceiveCount: receiveCountFromEnvironment(),
     deadLetterQueueUrl: options.deadLetterQueueUrl ?? (process.env[DEAD_LETTER_QUEUE_URL_ENV] || undefined),
+    ...(backoff && { backoff }),
     sqsClient: lazySqsClient(options.sqsClient),
     metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
     log,

@@ -3,6 +3,7 @@ import { queueNameOf } from '../metrics/names.ts';
 import { prepareRecord, type RecordHandler, sqsRecordsOf } from './message.ts';
 import { resolveSqsBatchOptions, type SqsBatchOptions } from './options.ts';
 import { reportBatch } from './outcome.ts';
+import { applyRetryBackoff } from './retry-backoff.ts';
 import { runBatch } from './schedule.ts';
 
 /**
@@ -32,6 +33,17 @@ export const sqsBatch = <Body = unknown>(
     const queue = queueNameOf(records[0]?.eventSourceARN || 'unknown-queue');
     const prepared = await Promise.all(records.map((record) => prepareRecord(record, batch.parse)));
     const outcomes = await runBatch({ ...batch, lambdaContext, queue, now: Date.now }, prepared);
-    return reportBatch({ prepared, outcomes, queue, metrics: batch.metrics, log: batch.log });
+    const response = reportBatch({ prepared, outcomes, queue, metrics: batch.metrics, log: batch.log });
+    if (batch.backoff && response.batchItemFailures.length > 0) {
+      const { failed } = await applyRetryBackoff({
+        prepared,
+        outcomes,
+        backoff: batch.backoff,
+        client: batch.sqsClient,
+      });
+      // A record whose change failed keeps the queue's visibility timeout: retried later, never lost.
+      if (failed > 0) batch.log.backoffFailed({ queue, records: failed });
+    }
+    return response;
   };
 };
