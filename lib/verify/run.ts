@@ -33,7 +33,7 @@ import {
   workloadDlqs,
 } from './more-workloads.ts';
 import type { VerifyOptions } from './options.ts';
-import { seededRandom } from './random.ts';
+import { keyedRandom, seededRandom } from './random.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Scenario } from './scenario.ts';
 import { planMessages, sendMessages } from './workload.ts';
@@ -112,7 +112,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const targets = new Set([...consumers, ...extras.flatMap((w) => w.consumers)]);
     const injector = createFaultInjector(
       options.rates,
-      seededRandom(options.seed + 1),
+      keyedRandom(options.seed + 1),
       (fn) => targets.has(fn.logicalId),
       options.faultMinimum,
     );
