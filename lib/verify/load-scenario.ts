@@ -67,6 +67,11 @@ export const scenarioProblems = (value: unknown): string[] => {
   if (s.workloads !== undefined && !Array.isArray(s.workloads)) problems.push('workloads must be an array');
   for (const [i, workload] of (Array.isArray(s.workloads) ? s.workloads : []).entries())
     problems.push(...workloadProblems(workload).map((problem) => `workloads[${i}].${problem}`));
+  if (
+    s.expectedAlarms !== undefined &&
+    !(Array.isArray(s.expectedAlarms) && s.expectedAlarms.every((a) => typeof a === 'string' && a !== ''))
+  )
+    problems.push('expectedAlarms must be an array of alarm logical ids');
   for (const name of ['context', 'variants'])
     if (s[name] !== undefined && (typeof s[name] !== 'object' || s[name] === null))
       problems.push(`${name} must be an object`);

@@ -18,6 +18,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
 import { withUnorderedRetries } from '../producer/unordered-retries.ts';
+import { forCli } from './alarm-endings.ts';
 import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
 import { assertRunnable, findQueue, scenarioContext } from './context.ts';
@@ -258,15 +259,14 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       workloadDlqs: workloadDlqs(extras),
     });
     const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
-    const alarmsReport = await alarms.evaluator.stop();
+    const alarmsReport = forCli(await alarms.evaluator.stop());
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),
       workloads,
       alarms: alarmsReport,
       alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
-        poison: planned.filter((m) => m.poison).length,
-        driven,
-        deployment,
+        ...{ poison: planned.filter((m) => m.poison).length, driven, deployment },
+        ...{ injected: injector.injected, expectedAlarms: scenario.expectedAlarms },
       }),
       options,
       queue: driven.logicalId,
