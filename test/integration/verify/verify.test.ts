@@ -44,7 +44,7 @@ describe('verify: the example app under injected faults', () => {
       ['ReliabilityLost1 stayed quiet', true],
     ]);
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
-    // Poison and resends come from the seeded plan; the runtime faults are drawn as the run goes.
+    // Poison and resends come from the seeded plan; the runtime faults as the run meets each record or request.
     expect(report.faultsInjected.poison).toBeGreaterThan(0);
     expect(report.faultsInjected.producerResend).toBeGreaterThan(0);
     const { poison: _p, producerResend: _r, ...runtimeFaults } = report.faultsInjected;
