@@ -106,7 +106,7 @@ export class ReliabilityAlarms extends Construct {
             statistic: 'Maximum',
           }),
           threshold: 1,
-          description: `A message of ${serviceName} is in its dead-letter queue. See why with "npx reliable-events dlq stats ${queue.queueName}" (and "dlq show"), fix the cause, then "npx reliable-events dlq replay ${queue.queueName}" (in order, group by group, each message once: README, "When a dead-letter alarm fires").`,
+          description: `A message of ${serviceName} is in its dead-letter queue. See why with "npx reliable-events dlq stats ${queue.queueName}" (and "dlq show"), fix the cause, then "npx reliable-events dlq replay ${queue.queueName}" (in order, group by group, each message once: docs/cdk.md, "When a dead-letter alarm fires").`,
         },
         {
           id: `OldestMessage${i}`,

@@ -96,6 +96,7 @@ export const addLocalCommand = (program: Command) =>
       const { createReliabilityMetrics, memorySink } = await import('../metrics/index.ts');
       const { assertRunnable, findQueue } = await import('../verify/context.ts');
       const { startAlarms } = await import('../verify/alarms.ts');
+      const { cliReason } = await import('../verify/alarm-endings.ts');
       const stack = await startLocalStack({
         ...(flags.sqsPort ? { sqsPort: flags.sqsPort } : {}),
         ...(flags.dynamodbPort ? { dynamodbPort: flags.dynamodbPort } : {}),
@@ -243,7 +244,7 @@ export const addLocalCommand = (program: Command) =>
             `\n${renderTable({ title: 'reliable-events local — summary', deployment, totals: runtime.metrics.totals, activity, sent })}`,
           );
           console.log(
-            `\nalarms\n${states.map((a) => `  ${a.logicalId.padEnd(40)} ${a.evaluated ? a.state : `not evaluated: ${a.reason}`}`).join('\n')}`,
+            `\nalarms\n${states.map((a) => `  ${a.logicalId.padEnd(40)} ${a.evaluated ? a.state : `not evaluated: ${cliReason(a.reason)}`}`).join('\n')}`,
           );
           console.log(
             `\n${verdictLine({

@@ -13,6 +13,8 @@ import {
   type TemplateAlarms,
 } from '../local/index.ts';
 import { MetricName, RELIABILITY_NAMESPACE } from '../metrics/names.ts';
+import { alarmEndings } from './alarm-endings.ts';
+import type { FaultKind } from './options.ts';
 import type { Check } from './report.ts';
 
 /**
@@ -51,13 +53,21 @@ const firedEver = (report: AlarmsReport, name: string) =>
 /**
  * What the alarms must have done in a run: when poison was sent, every dead-letter alarm of the
  * driven queue (our `MessagesDeadLettered` on it, or messages visible in its dead-letter queue)
- * in ALARM at some point; and every lost-messages alarm never in ALARM. The others are reported,
- * not checked.
+ * in ALARM at some point; every lost-messages alarm never in ALARM; and every other alarm in ALARM
+ * at the end explained, as expected or as a finding ({@link alarmEndings}).
  */
 export const alarmChecks = (
   alarms: TemplateAlarms,
   report: AlarmsReport,
-  input: { poison: number; driven: LocalQueue; deployment: LocalDeployment },
+  input: {
+    poison: number;
+    driven: LocalQueue;
+    deployment: LocalDeployment;
+    injected: Readonly<Record<FaultKind, number>>;
+    expectedAlarms?: readonly string[] | undefined;
+    /** Good messages SQS itself moved to the DLQ after injected late invocations. @default 0 */
+    redrivenLate?: number;
+  },
 ): Check[] => {
   const dlqArn = input.driven.attributes.RedrivePolicy
     ? (JSON.parse(input.driven.attributes.RedrivePolicy) as { deadLetterTargetArn: string })
@@ -85,10 +95,10 @@ export const alarmChecks = (
       detail: `${alarm.metric.metricName}: ${fired ? 'went to ALARM' : 'never in ALARM'}`,
     };
   };
+  const quiet = on(RELIABILITY_NAMESPACE, MetricName.MessagesLost);
   return [
     ...(input.poison > 0 ? deadLetter.map((a) => check(a, (fired) => fired, 'fired after poison')) : []),
-    ...on(RELIABILITY_NAMESPACE, MetricName.MessagesLost).map((a) =>
-      check(a, (fired) => !fired, 'stayed quiet'),
-    ),
+    ...quiet.map((a) => check(a, (fired) => !fired, 'stayed quiet')),
+    ...alarmEndings(alarms, report, { ...input, deadLetter, quiet }),
   ];
 };

@@ -1,4 +1,5 @@
-import type { LocalFunction, ProxyFault, SqsEventSourceFaults } from '../local/index.ts';
+import type { SQSRecord } from 'aws-lambda';
+import type { LocalFunction, ProxyFault, SendBatchEntry, SqsEventSourceFaults } from '../local/index.ts';
 import { type FaultKind, type FaultRates, verifyDefaults } from './options.ts';
 
 // A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
@@ -8,16 +9,23 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteIt
 // opportunity, until it has fired `minimum` times (a short run has few: 60 messages make ~6 sends).
 const FORCE_EVERY = 2;
 
+/** What makes a record the same one in every run of a seed: its body, deduplication id and receive. */
+const recordKey = (record: Pick<SQSRecord, 'body' | 'attributes'>) =>
+  `${record.body}|${record.attributes?.MessageDeduplicationId ?? ''}|${record.attributes?.ApproximateReceiveCount ?? ''}`;
+
 /**
- * Decides, with a seeded generator, which requests, invocations and records get a fault, and
- * counts each one it injects. The runtime asks it per function: the proxy in front of
- * DynamoDB per request, the SQS event source per batch and per record. A kind with a rate
+ * Decides, with a seeded draw per opportunity, which requests, invocations and records get a
+ * fault, and counts each one it injects. The runtime asks it per function: the proxy in front of
+ * DynamoDB per request, the SQS event source per batch and per record. Each decision is keyed by
+ * what it is about — a record by its body, deduplication id and receive count, a batch by its
+ * records, a request by its function, operation and number — never by when it was asked, so a
+ * seed puts the same faults on the same records however the run interleaves. A kind with a rate
  * above 0 that has not fired `minimum` times by its 2nd, 4th… opportunity fires there, so a
  * short run exercises every fault it enables, not only the frequent ones.
  */
 export const createFaultInjector = (
   rates: FaultRates,
-  random: () => number,
+  draw: (key: string) => number,
   isTarget: (fn: LocalFunction) => boolean,
   minimum: number = verifyDefaults.faultMinimum,
 ) => {
@@ -37,11 +45,17 @@ export const createFaultInjector = (
     FaultKind,
     number
   >;
-  const roll = (kind: FaultKind) => {
+  // How often each key was asked: the second delivery of one record, the 7th PutItem of a function.
+  const asked = new Map<string, number>();
+  const nth = (key: string) => {
+    const n = (asked.get(key) ?? 0) + 1;
+    asked.set(key, n);
+    return `${key}|${n}`;
+  };
+  const roll = (kind: FaultKind, key: string) => {
     if (rates[kind] <= 0) return false;
     opportunities[kind] += 1;
-    // Drawn first either way, so forcing a fault does not shift the seeded sequence.
-    const drawn = random() < rates[kind];
+    const drawn = draw(nth(`${kind}|${key}`)) < rates[kind];
     const forced = injected[kind] < minimum && opportunities[kind] >= FORCE_EVERY * (injected[kind] + 1);
     if (!drawn && !forced) return false;
     injected[kind] += 1;
@@ -64,25 +78,30 @@ export const createFaultInjector = (
     dynamodb:
       (fn: LocalFunction) =>
       (operation: string): ProxyFault | undefined => {
-        if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout'))
-          return random() < 0.5 ? 'hang' : 'hang-after';
-        return roll('ddbThrottle') ? 'throttle' : undefined;
+        const request = nth(`${fn.logicalId}|${operation}`);
+        if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout', request))
+          return draw(`hang|${request}`) < 0.5 ? 'hang' : 'hang-after';
+        return roll('ddbThrottle', request) ? 'throttle' : undefined;
       },
     /** For the proxy in front of SQS that the workload's producer sends through. */
     producer: {
       decide: (operation: string): ProxyFault | undefined =>
-        operation === 'SendMessageBatch' && roll('sendThrottled') ? 'throttle' : undefined,
-      failEntry: () => roll('sendEntryFailed'),
+        operation === 'SendMessageBatch' && roll('sendThrottled', nth(operation)) ? 'throttle' : undefined,
+      failEntry: (entry: SendBatchEntry) =>
+        roll('sendEntryFailed', `${entry.MessageGroupId ?? ''}|${entry.MessageBody ?? entry.Id}`),
     },
     /** For `fn`'s SQS event source. */
     sqs: (fn: LocalFunction): SqsEventSourceFaults | undefined =>
       isTarget(fn)
         ? {
-            crashAfterHandler: () => roll('consumerCrash'),
-            duplicateDelivery: () => roll('concurrentDuplicate'),
-            lateAck: () => roll('visibilityRedelivery'),
+            crashAfterHandler: (event) =>
+              roll('consumerCrash', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`),
+            duplicateDelivery: (record) =>
+              roll('concurrentDuplicate', `${fn.logicalId}|${recordKey(record)}`),
+            lateAck: (record) => roll('visibilityRedelivery', `${fn.logicalId}|${recordKey(record)}`),
             lateStart: (event) =>
-              !event.Records.some((record) => spared.has(record.body)) && roll('lateInvocation'),
+              !event.Records.some((record) => spared.has(record.body)) &&
+              roll('lateInvocation', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`),
             startedLate: (records) => {
               for (const record of records) startedLate.add(record.messageId);
             },

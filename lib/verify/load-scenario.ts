@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+// A namespace import: registerHooks (Node 22.15) is absent from older Node, where a named import would fail to link.
+import * as nodeModule from 'node:module';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ScenarioError } from './errors.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -67,17 +69,58 @@ export const scenarioProblems = (value: unknown): string[] => {
   if (s.workloads !== undefined && !Array.isArray(s.workloads)) problems.push('workloads must be an array');
   for (const [i, workload] of (Array.isArray(s.workloads) ? s.workloads : []).entries())
     problems.push(...workloadProblems(workload).map((problem) => `workloads[${i}].${problem}`));
+  if (
+    s.expectedAlarms !== undefined &&
+    !(Array.isArray(s.expectedAlarms) && s.expectedAlarms.every((a) => typeof a === 'string' && a !== ''))
+  )
+    problems.push('expectedAlarms must be an array of alarm logical ids');
   for (const name of ['context', 'variants'])
     if (s[name] !== undefined && (typeof s[name] !== 'object' || s[name] === null))
       problems.push(`${name} must be an object`);
   return problems;
 };
 
+// A top-level import or export statement, where formatted code puts one: at the start of a line.
+const ESM_STATEMENT = /^(?:import\s*[\w{*'"]|export\s)/m;
+
+/** Whether a TypeScript file is an ES module by its syntax: it imports or exports at its top level. */
+const isModuleSyntax = (url: string): boolean => ESM_STATEMENT.test(readFileSync(fileURLToPath(url), 'utf8'));
+
+/**
+ * Imports a module with every `.ts` file of a project whose package.json has no `"type"` (as
+ * `cdk init` writes it) loaded as the ES module it is. Node would find that out itself, by parsing
+ * it as CommonJS, failing and parsing again, and print MODULE_TYPELESS_PACKAGE_JSON on every run
+ * of the command, telling the user to change their package.json. The hook gives Node the format
+ * it would detect — ES module for a file that imports or exports at its top level, as the
+ * documented scenario does; a CommonJS one is left to Node — and only while importing.
+ */
+const importTyped = async (url: string): Promise<Record<string, unknown>> => {
+  const hooks = nodeModule.registerHooks?.({
+    resolve: (specifier, context, nextResolve) => {
+      const resolved = nextResolve(specifier, context);
+      // Only where Node runs TypeScript itself (22.18 and later by default).
+      const typeless =
+        Boolean(process.features.typescript) &&
+        resolved.format == null &&
+        /\.ts$/.test(resolved.url) &&
+        resolved.url.startsWith('file:');
+      return typeless && !resolved.url.includes('/node_modules/') && isModuleSyntax(resolved.url)
+        ? { ...resolved, format: 'module-typescript' }
+        : resolved;
+    },
+  });
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } finally {
+    hooks?.deregister();
+  }
+};
+
 /** Imports a scenario module and checks its shape; every failure is a `ScenarioError` naming the file. */
 export const loadScenario = async (file: string): Promise<Scenario> => {
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    module = await importTyped(pathToFileURL(file).href);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION')

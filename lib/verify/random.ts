@@ -16,3 +16,22 @@ export const seededRandom = (seed: number): (() => number) => {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 };
+
+/**
+ * A seeded draw in [0, 1) for a named opportunity: the same seed and key give the same number
+ * whenever it is asked and whatever was asked before. A fault decided this way lands on the same
+ * record (or the same n-th request of a function) in every run of a seed, however the run's
+ * requests interleave; a shared sequence would hand each decision to whichever request came first.
+ *
+ * @example
+ * const draw = keyedRandom(42);
+ * draw('Consumer|lateAck|m-17|1') === draw('Consumer|lateAck|m-17|1'); // true
+ */
+export const keyedRandom = (seed: number): ((key: string) => number) => {
+  return (key) => {
+    // FNV-1a over the key, then mulberry32's output mix seeded with the run's seed.
+    let h = 0x811c9dc5 ^ (seed >>> 0);
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return seededRandom(h)();
+  };
+};

@@ -17,6 +17,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
 import { withUnorderedRetries } from '../producer/unordered-retries.ts';
+import { forCli } from './alarm-endings.ts';
 import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
 import { assertRunnable, findQueue, scenarioContext } from './context.ts';
@@ -31,7 +32,7 @@ import {
   sendWorkloads,
   workloadDlqs,
 } from './more-workloads.ts';
-import { seededRandom } from './random.ts';
+import { keyedRandom, seededRandom } from './random.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Progress, VerifyRun } from './run-types.ts';
 import { planMessages, sendMessages } from './workload.ts';
@@ -77,7 +78,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     const targets = new Set([...consumers, ...extras.flatMap((w) => w.consumers)]);
     const injector = createFaultInjector(
       options.rates,
-      seededRandom(options.seed + 1),
+      keyedRandom(options.seed + 1),
       (fn) => targets.has(fn.logicalId),
       options.faultMinimum,
     );
@@ -225,15 +226,15 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       startedLate: injector.startedLate,
     });
     const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
-    const alarmsReport = await alarms.evaluator.stop();
+    const alarmsReport = forCli(await alarms.evaluator.stop());
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),
       workloads,
       alarms: alarmsReport,
       alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
-        poison: planned.filter((m) => m.poison).length,
-        driven,
-        deployment,
+        ...{ poison: planned.filter((m) => m.poison).length, driven, deployment },
+        ...{ injected: injector.injected, expectedAlarms: scenario.expectedAlarms },
+        redrivenLate: truth.redriven.filter((r) => r.cause === 'late-invocation').length,
       }),
       options,
       queue: driven.logicalId,

@@ -85,6 +85,13 @@ export type Scenario = {
    */
   workloads?: Workload[];
   /**
+   * Alarms this workload sets off on purpose (logical ids, or their start: CDK adds a hash). One
+   * in ALARM when the run ends is reported as expected; any other is a finding, and fails the run
+   * (dead-letter alarms of the driven queue after poison, and Lambda Errors alarms after injected
+   * crashes or timeouts, are expected without being listed). @default none
+   */
+  expectedAlarms?: readonly string[];
+  /**
    * Named variants of the app, each a flag of `verify` (`--unprotected`): the context it is
    * synthesized with. A mutation — protection switched off — is a variant the proof must fail.
    * @default none

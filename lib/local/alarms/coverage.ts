@@ -11,6 +11,9 @@ export type CoverageOptions = {
   fedMetrics?: (metric: MetricId) => boolean;
 };
 
+/** How a caller of the library evaluates a metric no local source reports: it feeds it itself. */
+export const FEED_HINT = '; feed it with put() and fedMetrics to evaluate it';
+
 const describe = (metric: MetricId) =>
   `${metric.namespace} ${metric.metricName}${Object.entries(metric.dimensions)
     .map(([k, v]) => ` ${k}=${v}`)
@@ -25,7 +28,7 @@ export const missingSourceOf = (alarm: MetricAlarm, options: CoverageOptions): s
   const { metric } = alarm;
   if (options.fedMetrics?.(metric)) return undefined;
   if (!metric.namespace.startsWith('AWS/')) return undefined;
-  const fed = `no local source reports ${describe(metric)}; feed it with put() and fedMetrics to evaluate it`;
+  const fed = `no local source reports ${describe(metric)}${FEED_HINT}`;
   if (metric.namespace === 'AWS/Lambda') {
     const name = metric.dimensions.FunctionName;
     if (!(LAMBDA_METRICS as readonly string[]).includes(metric.metricName)) return fed;

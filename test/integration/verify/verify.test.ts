@@ -32,14 +32,19 @@ describe('verify: the example app under injected faults', () => {
     expect(report.reconciliation.filter((c) => !c.ok)).toEqual([]);
     expect(report.scenarioChecks.filter((c) => !c.ok)).toEqual([]);
     // The orders' dead-letter alarms went to ALARM after the poison; the lost-messages alarms never did.
-    expect(report.alarmChecks.map((c) => [c.name.replace(/[0-9A-F]{8} /, ' '), c.ok])).toEqual([
+    // Any other alarm still in ALARM at the end is explained as expected (its composite, Errors after crashes).
+    const [fixed, endings] = [/ (fired after poison|stayed quiet)$/, / in ALARM at the end$/].map((name) =>
+      report.alarmChecks.filter((c) => name.test(c.name)),
+    );
+    expect(endings!.filter((c) => !c.ok)).toEqual([]);
+    expect(fixed!.map((c) => [c.name.replace(/[0-9A-F]{8} /, ' '), c.ok])).toEqual([
       ['ReliabilityDeadLettered0 fired after poison', true],
       ['ReliabilityDeadLetters0 fired after poison', true],
       ['ReliabilityLost0 stayed quiet', true],
       ['ReliabilityLost1 stayed quiet', true],
     ]);
     expect(report).toMatchObject({ ok: true, lost: 0, duplicateEffects: 0, orderViolations: 0 });
-    // Poison and resends come from the seeded plan; the runtime faults are drawn as the run goes.
+    // Poison and resends come from the seeded plan; the runtime faults as the run meets each record or request.
     expect(report.faultsInjected.poison).toBeGreaterThan(0);
     expect(report.faultsInjected.producerResend).toBeGreaterThan(0);
     const { poison: _p, producerResend: _r, ...runtimeFaults } = report.faultsInjected;

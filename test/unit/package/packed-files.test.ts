@@ -19,7 +19,7 @@ const sources = (dir: string): string[] =>
   });
 
 describe('the published package', () => {
-  it('holds the .ts source of every source map the build writes, and the LICENSE', async () => {
+  it('holds the .ts source of every source map the build writes, the LICENSE and the docs pages', async () => {
     // The build mirrors the root into dist/ (rootDir "."), so dist/lib/x.js.map names ../../lib/x.ts:
     // the file at lib/x.ts of the installed package.
     expect(build.compilerOptions).toMatchObject({ rootDir: '.', outDir: 'dist', sourceMap: true });
@@ -33,6 +33,9 @@ describe('the published package', () => {
     expect(compiled.length).toBeGreaterThan(40);
     expect(compiled.filter((source) => !packed.has(source))).toEqual([]);
     expect(packed.has('LICENSE')).toBe(true);
+    // The README links its reference pages: they go with it.
+    const pages = readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md'));
+    expect(pages.filter((page) => !packed.has(`docs/${page}`))).toEqual([]);
     for (const path of packed) expect(path).not.toMatch(/^(test|bench|scripts|functions|infra\/stacks)\//);
   });
 });

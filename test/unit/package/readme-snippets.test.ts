@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,9 +19,19 @@ declare const deployment: import('reliable-events/local').LocalDeployment;
 declare const capture: import('reliable-events/local').LocalFunction;
 `;
 
-/** Each ```ts block of the README with the line it starts on. */
-const snippets = (markdown: string) =>
+/** The README and the reference pages under docs/, as paths from the repository's root. */
+const pages = () => [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+
+/** Each ```ts block of a page with the page and the line it starts on. */
+const snippets = (page: string, markdown: string) =>
   [...markdown.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((match) => ({
+    page,
     code: match[1]!,
     line: markdown.slice(0, match.index).split('\n').length + 1,
   }));
@@ -39,12 +49,23 @@ const sourcePaths = (): Record<string, string[]> => {
   );
 };
 
-describe('the README', () => {
+describe('the README and docs/', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has TypeScript snippets that compile against the package as published', async () => {
-    const blocks = snippets(readFileSync(join(root, 'README.md'), 'utf8'));
-    expect(blocks.length).toBeGreaterThan(4);
+    const blocks = pages().flatMap((page) => snippets(page, readFileSync(join(root, page), 'utf8')));
+    // The README's own and the reference's: a page that stops being read would drop its blocks.
+    expect(new Set(blocks.map((block) => block.page))).toEqual(
+      new Set([
+        'README.md',
+        'docs/idempotency.md',
+        'docs/sqs-batch.md',
+        'docs/producer.md',
+        'docs/cdk.md',
+        'docs/command.md',
+        'docs/local-runtime.md',
+      ]),
+    );
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'assumed.d.ts'), ASSUMED);
     for (const [i, { code }] of blocks.entries()) {
@@ -62,14 +83,14 @@ describe('the README', () => {
     const output = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')])
       .then(() => '')
       .catch((error: { stdout: string }) => error.stdout);
-    // Each error located at its README line instead of the generated file's.
+    // Each error located at its page and line instead of the generated file's.
     const errors = output
       .split('\n')
       .filter((line) => /^\S.*error TS/.test(line))
       .map((line) =>
         line.replace(
           /^.*snippet-(\d+)\.ts\((\d+),\d+\)/,
-          (_, i, l) => `README.md:${blocks[Number(i)]!.line + Number(l) - 1}`,
+          (_, i, l) => `${blocks[Number(i)]!.page}:${blocks[Number(i)]!.line + Number(l) - 1}`,
         ),
       );
     expect(errors).toEqual([]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalFunction } from '../../../lib/local/index.ts';
 import { createFaultInjector } from '../../../lib/verify/faults.ts';
 import { verifyDefaults } from '../../../lib/verify/options.ts';
+import { keyedRandom } from '../../../lib/verify/random.ts';
 
 const fn = { logicalId: 'Consumer' } as LocalFunction;
 const record = (messageId: string, group?: string) =>
@@ -22,5 +23,62 @@ describe('the fault injector', () => {
     expect(injector.sqs(fn)).toBeUndefined();
     expect(injector.dynamodb(fn)('PutItem')).toBe('throttle');
     expect(injector.injected.ddbThrottle).toBe(1);
+  });
+
+  it('puts the same faults on the same records in every run of a seed, whatever order they come in', () => {
+    const some = {
+      ...verifyDefaults.rates,
+      visibilityRedelivery: 0.2,
+      concurrentDuplicate: 0.2,
+      ddbThrottle: 0.2,
+    };
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      ...record(`id-${i}-run-specific`),
+      body: JSON.stringify({ orderId: `order-${i}` }),
+      attributes: { MessageDeduplicationId: `m-${i}`, ApproximateReceiveCount: '1' },
+    })) as unknown as SQSRecord[];
+    const faulted = (order: SQSRecord[], otherRequests: number) => {
+      const injector = createFaultInjector(some, keyedRandom(7), () => true, 0);
+      // Another function's requests, asked between, as a run interleaves them.
+      const other = injector.dynamodb({ logicalId: 'Relay' } as LocalFunction);
+      for (let i = 0; i < otherRequests; i++) other('PutItem');
+      const faults = injector.sqs(fn)!;
+      return {
+        late: order
+          .filter((r) => faults.lateAck!(r))
+          .map((r) => r.body)
+          .sort(),
+        duplicated: order
+          .filter((r) => faults.duplicateDelivery!(r))
+          .map((r) => r.body)
+          .sort(),
+      };
+    };
+    const first = faulted(records, 0);
+    expect(first.late.length).toBeGreaterThan(20);
+    expect(faulted([...records].reverse(), 37)).toEqual(first);
+    // Another seed, other records.
+    const injector = createFaultInjector(some, keyedRandom(8), () => true, 0);
+    expect(
+      records
+        .filter((r) => injector.sqs(fn)!.lateAck!(r))
+        .map((r) => r.body)
+        .sort(),
+    ).not.toEqual(first.late);
+  });
+
+  it("gives a function's n-th DynamoDB request the same decision whatever the other functions asked", () => {
+    const rates = { ...verifyDefaults.rates, ddbThrottle: 0.3, lambdaTimeout: 0.1 };
+    const decisions = (others: number) => {
+      const injector = createFaultInjector(rates, keyedRandom(3), () => true, 0);
+      const consumer = injector.dynamodb(fn);
+      const relay = injector.dynamodb({ logicalId: 'Relay' } as LocalFunction);
+      return Array.from({ length: 100 }, (_, i) => {
+        for (let j = 0; j < (i % 3) * others; j++) relay('TransactWriteItems');
+        return consumer(i % 2 === 0 ? 'PutItem' : 'TransactWriteItems') ?? '-';
+      });
+    };
+    expect(decisions(0)).toEqual(decisions(2));
+    expect(new Set(decisions(0))).toEqual(new Set(['-', 'throttle', 'hang', 'hang-after']));
   });
 });
