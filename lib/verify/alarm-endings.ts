@@ -88,10 +88,7 @@ export const alarmEndings = (
 export const cliReason = (reason: string): string => {
   if (!reason.includes(FEED_HINT)) return reason;
   const fact = reason.replace(FEED_HINT, '');
-  const throttles = / AWS\/Lambda Throttles /.test(`${fact} `)
-    ? ' (Lambda throttling is not emulated locally: no reserved concurrency, no account limit)'
-    : '';
-  return `${fact}${throttles}; nothing to do for this run: it cannot fire locally and does not count toward ok, and it deploys as it is`;
+  return `${fact}; nothing to do for this run: it cannot fire locally and does not count toward ok, and it deploys as it is`;
 };
 
 /** The report with each unevaluated alarm's reason put for the command's user ({@link cliReason}). */

@@ -121,15 +121,15 @@ describe('an alarm in ALARM at the end of a run', () => {
 });
 
 describe('an alarm the run cannot evaluate', () => {
-  const throttles = metricAlarm('Throttles0ABC', 'AWS/Lambda', 'Throttles', { FunctionName: 'Capture' });
+  // Lambda's Duration: no local source reports it (Invocations, Errors and Throttles it does).
+  const throttles = metricAlarm('Duration0ABC', 'AWS/Lambda', 'Duration', { FunctionName: 'Capture' });
 
   it('says what it means for a command user, not how the library feeds a metric', () => {
     const reason = missingSourceOf(throttles, { lambdaFunctions: ['Capture'] })!;
     expect(reason).toMatch(/put\(\)/); // the library's own reason, for a caller of createAlarmEvaluator
     const forUser = cliReason(reason);
     expect(forUser).not.toMatch(/put\(\)|fedMetrics/);
-    expect(forUser).toMatch(/^no local source reports AWS\/Lambda Throttles FunctionName=Capture/);
-    expect(forUser).toMatch(/Lambda throttling is not emulated locally/);
+    expect(forUser).toMatch(/^no local source reports AWS\/Lambda Duration FunctionName=Capture/);
     expect(forUser).toMatch(/does not count toward ok/);
   });
 
