@@ -71,6 +71,11 @@ export default defineScenario({
       description:
         'CapturePayment without the FIFO fence: a late invocation commits after its group moved on, and the proof must fail with orders out of sequence',
     },
+    'park-group': {
+      context: { onDeadLetter: 'park-group' },
+      description:
+        "CapturePayment parks a customer's later orders behind a dead-lettered one until it is replayed (with --outage and --replay)",
+    },
     optimistic: {
       context: { idempotencyCommit: 'optimistic' },
       description: 'CapturePayment commits optimistically: one request per order',

@@ -39,6 +39,13 @@ const groupCommit = process.env.GROUP_COMMIT === 'true';
 const ordering = process.env.ORDERING ?? 'auto';
 // 'off' is a mutation for the proof: without the FIFO fence a late commit lands after its successors.
 const fence = process.env.FENCE ?? 'on';
+// 'park-group': a customer's later orders follow a dead-lettered one to the DLQ, in order, until it is replayed.
+const onDeadLetter = process.env.ON_DEAD_LETTER ?? 'continue';
+if (onDeadLetter !== 'continue' && onDeadLetter !== 'park-group') {
+  throw new ConfigurationError(
+    `ON_DEAD_LETTER must be 'continue' or 'park-group', received ${JSON.stringify(onDeadLetter)}.`,
+  );
+}
 if (fence !== 'on' && fence !== 'off') {
   throw new ConfigurationError(`FENCE must be 'on' or 'off', received ${JSON.stringify(fence)}.`);
 }
@@ -108,6 +115,7 @@ export const handler = sqsBatch(
     parse: Order,
     ordering,
     ...(fence === 'off' ? { fence: false as const } : {}),
+    ...(onDeadLetter === 'park-group' && !documents ? { onDeadLetter } : {}),
     ...(documents
       ? {}
       : {

@@ -6,6 +6,7 @@
 //   groupCommit             CapturePayment commits a customer's orders of a batch together: true or false (default)
 //   ordering                CapturePayment's FIFO ordering: 'auto' (default) or 'none' (a mutation for the proof)
 //   fence                   CapturePayment's FIFO fence: 'on' (default) or 'off' (a mutation for the proof)
+//   onDeadLetter            CapturePayment after a dead letter: 'continue' (default) or 'park-group'
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -17,6 +18,7 @@ const contextOf = (app: App) => {
   const commit = app.node.tryGetContext('idempotencyCommit');
   const ordering = app.node.tryGetContext('ordering');
   const fence = app.node.tryGetContext('fence');
+  const onDeadLetter = app.node.tryGetContext('onDeadLetter');
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
     throw new ConfigurationError(
@@ -48,7 +50,13 @@ const contextOf = (app: App) => {
   if (fence !== undefined && fence !== 'on' && fence !== 'off') {
     throw new ConfigurationError(`Context fence must be 'on' or 'off', received ${JSON.stringify(fence)}.`);
   }
+  if (onDeadLetter !== undefined && onDeadLetter !== 'continue' && onDeadLetter !== 'park-group') {
+    throw new ConfigurationError(
+      `Context onDeadLetter must be 'continue' or 'park-group', received ${JSON.stringify(onDeadLetter)}.`,
+    );
+  }
   return {
+    ...(onDeadLetter === undefined ? {} : { onDeadLetter: onDeadLetter as 'continue' | 'park-group' }),
     ...(fence === undefined ? {} : { fence: fence as 'on' | 'off' }),
     ...(ordering === undefined ? {} : { ordering: ordering as 'auto' | 'none' }),
     ...(commit === undefined

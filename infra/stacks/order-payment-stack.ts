@@ -63,6 +63,12 @@ export type OrderPaymentStackProps = StackProps & {
    * @default 'on'
    */
   readonly fence?: 'on' | 'off';
+  /**
+   * What CapturePayment does after it dead-letters an order: `'continue'` with the customer's next,
+   * or `'park-group'`: the customer's later orders follow it to the DLQ, in order, until a replay.
+   * @default 'continue'
+   */
+  readonly onDeadLetter?: 'continue' | 'park-group';
 };
 
 export const orderPaymentDefaults = {
@@ -73,6 +79,7 @@ export const orderPaymentDefaults = {
   groupCommit: false,
   ordering: 'auto',
   fence: 'on',
+  onDeadLetter: 'continue',
 } as const;
 
 /**
@@ -116,6 +123,7 @@ export class OrderPaymentStack extends Stack {
         GROUP_COMMIT: String(props.groupCommit ?? orderPaymentDefaults.groupCommit),
         ORDERING: props.ordering ?? orderPaymentDefaults.ordering,
         FENCE: props.fence ?? orderPaymentDefaults.fence,
+        ON_DEAD_LETTER: props.onDeadLetter ?? orderPaymentDefaults.onDeadLetter,
       },
       timeout,
       maxConcurrency: 10,

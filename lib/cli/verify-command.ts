@@ -34,6 +34,8 @@ type VerifyFlags = AppOptions & {
   quiet?: boolean;
   unorderedRetries?: boolean;
   allowUnexercised?: boolean;
+  outage?: number;
+  replay?: boolean;
 } & Record<string, unknown>;
 
 const bar = (fraction: number, width = 30) => {
@@ -127,6 +129,15 @@ export const addVerifyCommand = (program: Command) => {
       verifyDefaults.alarmPeriodScale,
     )
     .option(
+      '--outage <s>',
+      "a downstream outage: the driven queue's consumers' DynamoDB requests fail for S seconds from the first send",
+      integer(1, 3_600),
+    )
+    .option(
+      '--replay',
+      'after the app drained, replay its dead-letter queue (all but the poison) and drain again',
+    )
+    .option(
       '--unordered-retries',
       "mutation: the workload's producer retries after later messages of the same group (the proof must fail)",
     )
@@ -162,6 +173,8 @@ export const addVerifyCommand = (program: Command) => {
         alarmPeriodScale: flags.alarmPeriodScale,
         faultMinimum: verifyDefaults.faultMinimum,
         allowUnexercised: flags.allowUnexercised === true,
+        ...(flags.outage ? { outageSeconds: flags.outage } : {}),
+        ...(flags.replay ? { replay: true } : {}),
       };
       const context = {
         ...scenario.context,

@@ -20,8 +20,11 @@ export type ReplayOptions = {
   client: SQSClient;
   /** The dead-letter queue's URL. */
   queueUrl: string;
-  /** Only messages of this group, with this error name, sent to the DLQ at or after this time. */
-  filter?: { group?: string; errorName?: string; since?: Date };
+  /**
+   * Only messages of this group, with this error name, sent to the DLQ at or after this time, and
+   * that `select` accepts. A message left out holds the later messages of its group.
+   */
+  filter?: { group?: string; errorName?: string; since?: Date; select?: (letter: DeadLetter) => boolean };
   /** Where messages with no recorded source go (a URL or a queue name); without it they stay. */
   to?: string;
   /** Report what would be replayed; send and delete nothing. @default false */
@@ -83,7 +86,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const matches = (letter: DeadLetter, filter: NonNullable<ReplayOptions['filter']>) =>
   (filter.group === undefined || letter.groupId === filter.group) &&
   (filter.errorName === undefined || letter.error?.name === filter.errorName) &&
-  (filter.since === undefined || letter.sentAt >= filter.since.getTime());
+  (filter.since === undefined || letter.sentAt >= filter.since.getTime()) &&
+  (filter.select === undefined || filter.select(letter));
 
 const checkOptions = (opts: ReplayOptions & { visibilityTimeoutSeconds: number }) => {
   checkVisibility('visibilityTimeoutSeconds', opts.visibilityTimeoutSeconds);

@@ -14,9 +14,11 @@ import {
  * - `'throttle'`: answers the service's throttling error without forwarding (the SDK retries it):
  *   DynamoDB's `ProvisionedThroughputExceededException`, SQS's `RequestThrottled`;
  * - `'hang'`: never forwards and never answers, as a call cut off by a timeout or a crash mid-request;
- * - `'hang-after'`: forwards (the write lands) and never answers: the caller dies after its effect.
+ * - `'hang-after'`: forwards (the write lands) and never answers: the caller dies after its effect;
+ * - `'unavailable'`: answers HTTP 500 `InternalServerError` without forwarding, as a service in an
+ *   outage does (the SDK retries it, then throws).
  */
-export type ProxyFault = 'throttle' | 'hang' | 'hang-after';
+export type ProxyFault = 'throttle' | 'hang' | 'hang-after' | 'unavailable';
 
 export type FaultProxyOptions = {
   /** Where requests go, e.g. DynamoDB Local's endpoint. */
@@ -52,6 +54,11 @@ const operationOf = (req: IncomingMessage) =>
 
 // The error DynamoDB returns when a table's throughput is exceeded; the SDK treats it as throttling and retries.
 // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
+const UNAVAILABLE = JSON.stringify({
+  __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  message: 'Internal server error (injected outage).',
+});
+
 const THROTTLED = JSON.stringify({
   __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
   message: 'The level of configured provisioned throughput for the table was exceeded (injected).',
@@ -88,6 +95,7 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     throttle: 0,
     hang: 0,
     'hang-after': 0,
+    unavailable: 0,
     failedEntry: 0,
   };
 
@@ -126,6 +134,10 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     if (fault === 'throttle') {
       if (sqs) res.writeHead(sqsThrottled.status, sqsThrottled.headers).end(sqsThrottled.body);
       else res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(THROTTLED);
+      return;
+    }
+    if (fault === 'unavailable') {
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(UNAVAILABLE);
       return;
     }
     if (fault === 'hang') return; // held until the caller gives up or the proxy stops

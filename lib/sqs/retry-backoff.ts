@@ -19,9 +19,9 @@ export type RetryBackoffOptions = {
   /** A record that never started (the rest of a failed group, a stopped batch, the time guard). @default 0 */
   notStartedSeconds?: number;
   /**
-   * A record that failed on a throttle, a transaction conflict, a lease held by another invocation
-   * or a sequence gap — errors that clear by themselves: this, doubled with each receive, up to
-   * `maxSeconds`. @default 1
+   * A record that failed on a throttle, a service's own fault (5xx), a transaction conflict, a lease
+   * held by another invocation or a sequence gap — errors that clear by themselves: this, doubled
+   * with each receive, up to `maxSeconds`. @default 1
    */
   transientSeconds?: number;
   /** @default 30 */
@@ -46,8 +46,9 @@ const TRANSIENT = new Set([
 ]);
 
 const isTransient = (error: unknown) => {
-  const e = error as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
-  if (e?.$retryable?.throttling) return true;
+  const e = error as { name?: string; $fault?: string; $retryable?: { throttling?: boolean } } | undefined;
+  // A throttle, or the service's own fault (a 5xx: an outage the SDK's retries did not outlast).
+  if (e?.$retryable?.throttling || e?.$fault === 'server') return true;
   if (TRANSIENT.has(e?.name ?? '')) return true;
   // A transaction cancelled for a conflict or a throttle names it in its reasons.
   const reasons = (error as { CancellationReasons?: { Code?: string }[] } | undefined)?.CancellationReasons;

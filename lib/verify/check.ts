@@ -138,6 +138,8 @@ export const checkGroundTruth = async (input: {
   countOthers?: boolean;
   /** Message ids of the records late invocations held when they started (the fault injector's). @default none */
   startedLate?: ReadonlySet<string>;
+  /** Bodies of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
+  replayedBodies?: ReadonlySet<string>;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
@@ -165,9 +167,11 @@ export const checkGroundTruth = async (input: {
   const heldLate = new Set(redriven.filter((r) => r.cause === 'late-invocation').map((r) => r.key));
   // A redriven key applied after its successors was reordered by the redrive when something sent it
   // again (a resend, a replay); a late invocation's own commit landing after them is the consumer's.
-  const redrivenKeys = new Set(
-    redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),
-  );
+  const replayedKeys = planned.filter((m) => input.replayedBodies?.has(m.body)).map((m) => m.key);
+  const redrivenKeys = new Set([
+    ...redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),
+    ...replayedKeys,
+  ]);
 
   const lostKeys: string[] = [];
   const duplicateKeys = new Set<string>();

@@ -67,8 +67,17 @@ export const createFaultInjector = (
   // too) or one the workload resends (its resend would be applied after its successors: the redrive's
   // reordering, which the report counts apart). The fault injects the late commit, nothing else.
   let spared: ReadonlySet<string> = new Set();
+  // The downstream outage: from `start` for its length, the consumers' DynamoDB requests fail.
+  const outage = { from: Number.POSITIVE_INFINITY, until: 0, requests: 0 };
   return {
     injected,
+    outage,
+    /** Starts the outage now, for `seconds` (nothing when 0). */
+    startOutage: (seconds: number) => {
+      if (seconds <= 0) return;
+      outage.from = Date.now();
+      outage.until = outage.from + seconds * 1000;
+    },
     startedLate,
     /** The bodies of messages a late invocation must not hold (the plan's poison and resends). */
     spare: (bodies: ReadonlySet<string>) => {
@@ -79,6 +88,11 @@ export const createFaultInjector = (
       (fn: LocalFunction) =>
       (operation: string): ProxyFault | undefined => {
         const request = nth(`${fn.logicalId}|${operation}`);
+        const now = Date.now();
+        if (isTarget(fn) && now >= outage.from && now < outage.until) {
+          outage.requests += 1;
+          return 'unavailable';
+        }
         if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout', request))
           return draw(`hang|${request}`) < 0.5 ? 'hang' : 'hang-after';
         return roll('ddbThrottle', request) ? 'throttle' : undefined;

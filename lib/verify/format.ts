@@ -28,6 +28,22 @@ export const formatReport = (report: VerifyReport): string => {
     ['processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`],
     ['late commits fenced off', String(report.lateCommitsFenced ?? 0)],
     ['redriven to the DLQ by SQS', redrivenFigure(report.redriven ?? [])],
+    ...(report.outage
+      ? [
+          [
+            'downstream outage',
+            `${report.outage.seconds} s, ${report.outage.requests} DynamoDB requests failed`,
+          ] as [string, string],
+        ]
+      : []),
+    ...(report.replay
+      ? [
+          [
+            'replayed from the DLQ',
+            `${report.replay.replayed} (${report.replay.held} held${report.replay.reasons.length > 0 ? `: ${report.replay.reasons.join('; ')}` : ''}, ${report.replay.skipped} poison left); ${report.reorderedAfterRedrive ?? 0} then applied after their successors`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'throughput',
       `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,

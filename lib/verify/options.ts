@@ -42,6 +42,17 @@ export type VerifyOptions = {
   faultMinimum?: number;
   /** A fault kind that fired fewer than `faultMinimum` times is listed, but does not fail the run. @default false */
   allowUnexercised?: boolean;
+  /**
+   * A downstream outage: for this many seconds, from the moment the first message is sent, every
+   * DynamoDB request of the driven queue's consumers is answered HTTP 500. Longer than the queue's
+   * receives last, it dead-letters good messages. @default 0 (none)
+   */
+  outageSeconds?: number;
+  /**
+   * After the app drained, replay the driven queue's dead-letter queue (all but the poison) with
+   * `replayDeadLetters`, as an operator would after an outage, and wait for it to drain again. @default false
+   */
+  replay?: boolean;
 };
 
 /** The defaults, quoted by `reliable-events verify --help`. */

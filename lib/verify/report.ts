@@ -3,6 +3,7 @@ import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
 import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
+import type { ReplayPhase } from './replay-phase.ts';
 import type { Check, DeliveryPromise } from './scenario.ts';
 import type { PlannedMessage, SentWorkload } from './workload.ts';
 import { messageInvariants, type WorkloadReport } from './workload-checks.ts';
@@ -60,6 +61,12 @@ export type VerifyReport = {
   lateCommitsFenced: number;
   /** Good messages SQS itself moved to the DLQ, with the cause the run knows (their message ids). */
   redriven: GroundTruth['redriven'];
+  /** Keys applied after their successors once the DLQ held them (a resend, `--replay`): the DLQ's reordering, not the consumer's. */
+  reorderedAfterRedrive: number;
+  /** `--replay`: the dead letters sent back after the app drained. */
+  replay?: ReplayPhase;
+  /** `--outage`: how long the downstream was down, and the requests it failed. */
+  outage?: { seconds: number; requests: number };
   faultsInjected: Record<FaultKind, number>;
   /** Fault kinds enabled by a rate that fired fewer than the minimum times: the run did not exercise them. */
   unexercised: FaultKind[];
@@ -113,6 +120,8 @@ export const buildReport = (input: {
   sent: SentWorkload;
   planned: readonly PlannedMessage[];
   injected: Record<FaultKind, number>;
+  replay?: ReplayPhase;
+  outage?: { seconds: number; requests: number };
   producerMetrics: Counters;
   consumerServices: string[];
   metrics: (service?: string) => Counters;
@@ -227,6 +236,9 @@ export const buildReport = (input: {
     duplicatesSuppressed: consumers.DuplicatesSuppressed,
     lateCommitsFenced: consumers.LateCommitsFenced,
     redriven: truth.redriven,
+    reorderedAfterRedrive: truth.reorderedAfterRedrive,
+    ...(input.replay ? { replay: input.replay } : {}),
+    ...(input.outage ? { outage: input.outage } : {}),
     faultsInjected: input.injected,
     unexercised,
     faultChecks,

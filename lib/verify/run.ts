@@ -33,6 +33,7 @@ import {
   workloadDlqs,
 } from './more-workloads.ts';
 import { keyedRandom, seededRandom } from './random.ts';
+import { replayDrivenDlq } from './replay-phase.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Progress, VerifyRun } from './run-types.ts';
 import { planMessages, sendMessages } from './workload.ts';
@@ -163,6 +164,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     );
 
     const sendStartedAt = Date.now();
+    injector.startOutage(options.outageSeconds ?? 0);
     const consumerActivity = () => [...activity.values()].filter((a) => targets.has(a.logicalId));
     const acked = () => consumerActivity().reduce((sum, a) => sum + a.acked, 0);
     const faults = () => Object.values(injector.injected).reduce((a, b) => a + b, 0);
@@ -205,14 +207,22 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     phase = 'draining';
 
     const sourceArns = new Set(deployment.eventSources.map((s) => s.sourceArn));
-    const { drained, drainedAt } = await waitForDrain({
-      sqs,
-      queues: deployment.queues.filter((q) => sourceArns.has(q.arn)),
-      inFlight: runtime.inFlight,
-      pending: () =>
-        scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0),
-      timeoutMs: options.drainTimeoutSeconds * 1_000,
-    });
+    const drain = () =>
+      waitForDrain({
+        sqs,
+        queues: deployment.queues.filter((q) => sourceArns.has(q.arn)),
+        inFlight: runtime.inFlight,
+        pending: () =>
+          scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0),
+        timeoutMs: options.drainTimeoutSeconds * 1_000,
+      });
+    let { drained, drainedAt } = await drain();
+    // An operator's replay of the dead letters, then the app drains again.
+    const poisonBodies = new Set(planned.filter((m) => m.poison).map((m) => m.body));
+    const replay = options.replay
+      ? await replayDrivenDlq({ sqs, driven, deployment, poisonBodies })
+      : undefined;
+    if (replay) ({ drained, drainedAt } = await drain());
     sample();
     clearInterval(sampler);
 
@@ -224,6 +234,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       sent,
       workloadDlqs: workloadDlqs(extras),
       startedLate: injector.startedLate,
+      replayedBodies: new Set(replay?.bodies),
     });
     const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
     const alarmsReport = forCli(await alarms.evaluator.stop());
@@ -243,6 +254,10 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       sent,
       planned,
       injected: injector.injected,
+      ...(replay ? { replay } : {}),
+      ...(options.outageSeconds
+        ? { outage: { seconds: options.outageSeconds, requests: injector.outage.requests } }
+        : {}),
       producerMetrics: generator.totals(),
       consumerServices: consumerFunctions.map(serviceOf),
       metrics: (service) => runtime.metrics.totals(service === undefined ? {} : { Service: service }),

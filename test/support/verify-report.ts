@@ -29,6 +29,7 @@ export const sampleReport = (ok = true): VerifyReport => {
     poison: 5,
     duplicatesSuppressed: 40,
     lateCommitsFenced: 0,
+    reorderedAfterRedrive: 0,
     redriven: [],
     faultsInjected: {
       ...verifyDefaults.rates,

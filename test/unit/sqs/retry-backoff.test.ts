@@ -40,6 +40,11 @@ describe('the retry backoff of the records a batch returns', () => {
       CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
     });
     expect(visibilityFor({ kind: 'failed', error: conflict }, 1, backoff)).toBe(1);
+    const outage = Object.assign(new Error('Internal server error'), {
+      name: 'InternalServerError',
+      $fault: 'server',
+    });
+    expect(visibilityFor({ kind: 'failed', error: outage }, 3, backoff)).toBe(4);
     expect(visibilityFor({ kind: 'failed', error: new Error('bank is down') }, 1, backoff)).toBeUndefined();
   });
 
