@@ -23,8 +23,11 @@ export type ProxyFault = 'throttle' | 'hang' | 'hang-after' | 'unavailable';
 export type FaultProxyOptions = {
   /** Where requests go, e.g. DynamoDB Local's endpoint. */
   target: string;
-  /** Asked once per request with its operation (`PutItem`, `TransactWriteItems`…): a fault, or undefined to pass it through. */
-  decide?: (operation: string) => ProxyFault | undefined;
+  /**
+   * Asked once per request with its operation (`PutItem`, `TransactWriteItems`…) and its body: a
+   * fault, or undefined to pass it through.
+   */
+  decide?: (operation: string, body: string) => ProxyFault | undefined;
   /**
    * In front of SQS: asked once per entry of each `SendMessageBatch` the proxy forwards; true takes
    * the entry out of the request and answers it in `Failed` (`InternalError`, not the sender's fault),
@@ -129,7 +132,8 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
     const operation = operationOf(req);
     const sqs = isSqs(req.headers['x-amz-target'] as string | undefined);
     requests.set(operation, (requests.get(operation) ?? 0) + 1);
-    const fault = options.decide?.(operation);
+    const body = Buffer.concat(chunks);
+    const fault = options.decide?.(operation, body.toString());
     if (fault) faults[fault] += 1;
     if (fault === 'throttle') {
       if (sqs) res.writeHead(sqsThrottled.status, sqsThrottled.headers).end(sqsThrottled.body);
@@ -141,7 +145,6 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (fault === 'hang') return; // held until the caller gives up or the proxy stops
-    const body = Buffer.concat(chunks);
     const split =
       sqs && operation === 'SendMessageBatch' && options.failEntry
         ? splitSendBatch(body, options.failEntry)

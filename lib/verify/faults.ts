@@ -67,14 +67,16 @@ export const createFaultInjector = (
   // too) or one the workload resends (its resend would be applied after its successors: the redrive's
   // reordering, which the report counts apart). The fault injects the late commit, nothing else.
   let spared: ReadonlySet<string> = new Set();
-  // The downstream outage: from `start` for its length, the consumers' DynamoDB requests fail.
-  const outage = { from: Number.POSITIVE_INFINITY, until: 0, requests: 0 };
+  // The downstream outage: from `from` until `until`, the consumers' requests to the app's own
+  // tables fail; the idempotency store (its records, fences and parks) stays up.
+  const outage = { from: Number.POSITIVE_INFINITY, until: 0, requests: 0, tables: [] as string[] };
   return {
     injected,
     outage,
-    /** Starts the outage now, for `seconds` (nothing when 0). */
-    startOutage: (seconds: number) => {
+    /** Starts the outage now, for `seconds` (nothing when 0), on requests that name one of `tables`. */
+    startOutage: (seconds: number, tables: readonly string[]) => {
       if (seconds <= 0) return;
+      outage.tables = tables.map((name) => JSON.stringify(name));
       outage.from = Date.now();
       outage.until = outage.from + seconds * 1000;
     },
@@ -86,10 +88,11 @@ export const createFaultInjector = (
     /** For the fault proxy in front of `fn`'s DynamoDB endpoint. */
     dynamodb:
       (fn: LocalFunction) =>
-      (operation: string): ProxyFault | undefined => {
+      (operation: string, body = ''): ProxyFault | undefined => {
         const request = nth(`${fn.logicalId}|${operation}`);
         const now = Date.now();
-        if (isTarget(fn) && now >= outage.from && now < outage.until) {
+        const down = now >= outage.from && now < outage.until;
+        if (down && isTarget(fn) && outage.tables.some((name) => body.includes(name))) {
           outage.requests += 1;
           return 'unavailable';
         }

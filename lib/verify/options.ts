@@ -44,8 +44,9 @@ export type VerifyOptions = {
   allowUnexercised?: boolean;
   /**
    * A downstream outage: for this many seconds, from the moment the first message is sent, every
-   * DynamoDB request of the driven queue's consumers is answered HTTP 500. Longer than the queue's
-   * receives last, it dead-letters good messages. @default 0 (none)
+   * request of the driven queue's consumers to the app's own tables (all but the idempotency
+   * table) is answered HTTP 500. Longer than the queue's receives last, it dead-letters good
+   * messages. @default 0 (none)
    */
   outageSeconds?: number;
   /**

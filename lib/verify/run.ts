@@ -40,6 +40,12 @@ import { planMessages, sendMessages } from './workload.ts';
 
 export type { Progress, VerifyRun } from './run-types.ts';
 
+// The app's own tables: every table but the idempotency stores the functions are given.
+const downstreamTables = (deployment: Awaited<ReturnType<typeof deployLocal>>) => {
+  const stores = new Set(deployment.functions.flatMap((fn) => fn.environment.IDEMPOTENCY_TABLE ?? []));
+  return deployment.tables.map((t) => t.name).filter((name) => !stores.has(name));
+};
+
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
 
 /**
@@ -164,7 +170,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     );
 
     const sendStartedAt = Date.now();
-    injector.startOutage(options.outageSeconds ?? 0);
+    injector.startOutage(options.outageSeconds ?? 0, downstreamTables(deployment));
     const consumerActivity = () => [...activity.values()].filter((a) => targets.has(a.logicalId));
     const acked = () => consumerActivity().reduce((sum, a) => sum + a.acked, 0);
     const faults = () => Object.values(injector.injected).reduce((a, b) => a + b, 0);

@@ -7,7 +7,7 @@ import { exampleApp } from './example-app.ts';
 // Four groups of 30 orders, so each late batch has successors in its group.
 const lateOnly = { messages: 120, groups: 4, functionTimeoutSeconds: 5, rates: { lateInvocation: 0.05 } };
 
-describe('verify: a late invocation on the FIFO orders queue', () => {
+describe.concurrent('verify: a late invocation on the FIFO orders queue', () => {
   const { assembly, options, stack } = exampleApp('verify-late');
   const { runVerify } = exampleApp;
 
