@@ -61,6 +61,7 @@ describe('ReliableConsumer', () => {
         'MAX_RECEIVE_COUNT',
         'PAYMENTS_TABLE',
         'POWERTOOLS_SERVICE_NAME',
+        'QUEUE_URL',
       ].sort(),
     );
     expect(fn.Properties.Environment.Variables.MAX_RECEIVE_COUNT).toBe('5');

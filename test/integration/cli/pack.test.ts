@@ -65,6 +65,9 @@ describe('a user installs the packed package and proves their own app', () => {
     '0.05',
     '--redeliver',
     '0.05',
+    // A late invocation per batch is rarer still: 60 messages give it only a few batches to start in.
+    '--late',
+    '0.2',
   ];
 
   it('verify ends ok with faults injected, both consumers run from their bundles, and the alarms as they should be', async () => {

@@ -110,15 +110,10 @@ describe('the example app alarms, evaluated locally', () => {
         }),
       ]);
       expect(byPrefix(report, 'ReliabilityPipelineUnhealthy').state).toBe('ALARM');
-      // Lambda Errors come from the runtime's batch reports; Throttles have no local source: listed, with the reason.
+      // Lambda Errors and Throttles come from the runtime's batch reports (a throttled invoke is one).
       expect(byPrefix(report, 'ReliabilityErrors0')).toMatchObject({ evaluated: true, state: 'OK' });
-      expect(byPrefix(report, 'ReliabilityThrottles0')).toMatchObject({
-        evaluated: false,
-        reason: expect.stringMatching(
-          /^no local source reports AWS\/Lambda Throttles FunctionName=CapturePayment/,
-        ),
-      });
-      expect(byPrefix(report, 'ReliabilityPipelineUnhealthy').notEvaluatedMembers).toHaveLength(2);
+      expect(byPrefix(report, 'ReliabilityThrottles0')).toMatchObject({ evaluated: true, state: 'OK' });
+      expect(byPrefix(report, 'ReliabilityPipelineUnhealthy').notEvaluatedMembers ?? []).toHaveLength(0);
     },
   );
 

@@ -86,6 +86,27 @@ describe('the fault proxy in front of DynamoDB Local', () => {
     expect(proxy.requests.get('PutItem')).toBe(3);
   });
 
+  it("'unavailable' answers 500 InternalServerError to the requests it is told (by operation and body), writing nothing", async () => {
+    const TableName = await createTable(dynamodb, 'proxy');
+    const down = JSON.stringify(TableName);
+    proxy = await startFaultProxy({
+      target: stack.dynamodb.endpoint,
+      decide: (_operation, body) =>
+        body.includes(down) && body.includes('"down"') ? 'unavailable' : undefined,
+    });
+    const failure = await through(proxy, 2)
+      .send(new PutCommand({ TableName, Item: { pk: 'down' } }))
+      .catch((error: unknown) => error);
+    // A server fault: the SDK retried it (2 attempts), then threw it, marked as the service's.
+    expect(failure).toMatchObject({ name: 'InternalServerError', $fault: 'server' });
+    expect(proxy.requests.get('PutItem')).toBe(2);
+    await through(proxy).send(new PutCommand({ TableName, Item: { pk: 'up' } }));
+    const read = async (pk: string) =>
+      (await documents.send(new GetCommand({ TableName, Key: { pk }, ConsistentRead: true }))).Item;
+    expect([await read('down'), await read('up')]).toEqual([undefined, { pk: 'up' }]);
+    expect(proxy.faults.unavailable).toBe(2);
+  });
+
   it("'hang-after' lets the write land and never answers; 'hang' neither writes nor answers", async () => {
     const TableName = await createTable(dynamodb, 'proxy');
     const plan: ('hang' | 'hang-after')[] = ['hang-after', 'hang'];
@@ -101,7 +122,7 @@ describe('the fault proxy in front of DynamoDB Local', () => {
       (await documents.send(new GetCommand({ TableName, Key: { pk }, ConsistentRead: true }))).Item;
     expect(await read('landed')).toEqual({ pk: 'landed' });
     expect(await read('never')).toBeUndefined();
-    expect(proxy.faults).toEqual({ throttle: 0, hang: 1, 'hang-after': 1, failedEntry: 0 });
+    expect(proxy.faults).toEqual({ throttle: 0, hang: 1, 'hang-after': 1, unavailable: 0, failedEntry: 0 });
   });
 });
 

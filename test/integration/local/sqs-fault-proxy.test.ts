@@ -89,6 +89,6 @@ describe('the fault proxy in front of the SQS emulator', () => {
     const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
     expect(Messages.map((m) => m.Body)).toEqual(['a']);
     expect(Object.fromEntries(proxy.requests)).toEqual({ SendMessageBatch: 1, ReceiveMessage: 1 });
-    expect(proxy.faults).toEqual({ throttle: 0, hang: 0, 'hang-after': 0, failedEntry: 0 });
+    expect(proxy.faults).toEqual({ throttle: 0, hang: 0, 'hang-after': 0, unavailable: 0, failedEntry: 0 });
   });
 });

@@ -45,7 +45,9 @@ describe('verify: the example app under injected faults, optimistic commit', () 
     const deliveries = report.metrics.CapturePayment?.MessagesReceived ?? 0;
     expect(deliveries).toBeGreaterThan(report.sent);
     expect(commits).toBeLessThanOrEqual(deliveries);
-    expect(commits / deliveries).toBeGreaterThan(0.8);
+    // At least one per effect: records returned without running (the retry backoff brings them back
+    // at once, each a delivery) commit nothing.
+    expect(commits).toBeGreaterThanOrEqual(report.effects);
     expect(report.ddbRequestsPerMessage).toBeGreaterThanOrEqual(1);
     expect(report.ddbRequestsPerMessage).toBeLessThan(2);
   }, 420_000);
