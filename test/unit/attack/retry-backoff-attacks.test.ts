@@ -151,5 +151,13 @@ describe('retryBackoff attacks', () => {
     const transient = { kind: 'failed', error: throttled() } as const;
     expect(visibilityFor(transient, 5_000, backoff)).toBe(30);
     expect(visibilityFor(transient, 1, { ...backoff, transientSeconds: 10, maxSeconds: 2 })).toBe(2);
+    // With the redrive's maxReceiveCount known, the failure before the last receive keeps the queue's timeout.
+    expect([1, 2, 3, 4, 5].map((n) => visibilityFor(transient, n, backoff, 5))).toEqual([
+      1,
+      2,
+      4,
+      undefined,
+      undefined,
+    ]);
   });
 });
