@@ -21,11 +21,8 @@ export type RetryBackoffOptions = {
   /**
    * A record that failed on a throttle, a service's own fault (5xx), a transaction conflict or a
    * lease held by another invocation — errors that clear by themselves: this, doubled with each
-   * receive, up to `maxSeconds`; but the failure before its last receive (the queue's
-   * `maxReceiveCount`, when known: `MAX_RECEIVE_COUNT`) keeps the queue's visibility timeout, so
-   * a throttle or an outage still has a whole timeout to clear before SQS moves the record to the
-   * DLQ. A record held for a sequence gap always keeps it: `holdForMs` is sized against the
-   * queue's receives. @default 1
+   * receive, up to `maxSeconds`. A record held for a sequence gap keeps the queue's visibility
+   * timeout: `holdForMs` is sized against the queue's receives. @default 1
    */
   transientSeconds?: number;
   /** @default 30 */
@@ -62,22 +59,19 @@ const isTransient = (error: unknown) => {
  * The visibility a returned record gets, in seconds; undefined leaves the queue's own: a record
  * that failed otherwise (a downstream error, a bug) keeps the full visibility timeout, so its
  * receives are not used up faster than the queue's redrive policy was sized for. So does a record
- * held for a sequence gap (its predecessor may be a whole visibility timeout away, and a hold
- * that runs out of receives counts the predecessor lost), and a transient failure before the
- * record's last receive (`maxReceiveCount`, when known): the last try comes a whole timeout later.
+ * held for a sequence gap: its predecessor may be a whole visibility timeout away, and a hold
+ * that runs out of receives counts the predecessor lost.
  */
 export const visibilityFor = (
   outcome: RetriedOutcome,
   receiveCount: number,
   backoff: ResolvedBackoff,
-  maxReceiveCount?: number,
 ): number | undefined => {
   if (outcome.kind === 'not-run') return backoff.notStartedSeconds;
   if (outcome.kind === 'held') return undefined;
   if (!isTransient(outcome.error)) return undefined;
   // Lambda always sends ApproximateReceiveCount; anything else counts as a first receive.
   const receives = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
-  if (maxReceiveCount !== undefined && receives >= maxReceiveCount - 1) return undefined;
   const doubled = backoff.transientSeconds * 2 ** (receives - 1);
   return Math.min(backoff.maxSeconds, Math.round(doubled));
 };
@@ -123,15 +117,13 @@ export const applyRetryBackoff = async <Body>(input: {
   outcomes: ReadonlyMap<PreparedRecord<Body>, CountedOutcome>;
   backoff: ResolvedBackoff;
   client: () => Promise<SQSClient>;
-  /** The source queue's redrive maxReceiveCount, when known. */
-  maxReceiveCount?: number;
 }): Promise<{ changed: number; failed: number }> => {
   const entries: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }[] = [];
   for (const [i, item] of input.prepared.entries()) {
     const outcome = input.outcomes.get(item) ?? ({ kind: 'not-run', reason: 'batch-stopped' } as const);
     if (!isRetried(outcome)) continue;
     const receives = Number(item.record.attributes?.ApproximateReceiveCount ?? 1);
-    const visibility = visibilityFor(outcome, receives, input.backoff, input.maxReceiveCount);
+    const visibility = visibilityFor(outcome, receives, input.backoff);
     if (visibility === undefined || !item.record.receiptHandle) continue;
     entries.push({ Id: String(i), ReceiptHandle: item.record.receiptHandle, VisibilityTimeout: visibility });
   }

@@ -27,7 +27,6 @@ export const sqsBatch = <Body = unknown>(
   options: SqsBatchOptions<Body> = {},
 ): ((event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>) => {
   const batch = resolveSqsBatchOptions(recordHandler, options);
-  const maxReceiveCount = batch.maxReceiveCount ?? batch.sequence?.maxReceiveCount;
 
   return async (event, lambdaContext) => {
     const records = sqsRecordsOf(event);
@@ -41,7 +40,6 @@ export const sqsBatch = <Body = unknown>(
         outcomes,
         backoff: batch.backoff,
         client: batch.sqsClient,
-        ...(maxReceiveCount !== undefined && { maxReceiveCount }),
       });
       // A record whose change failed keeps the queue's visibility timeout: retried later, never lost.
       if (failed > 0) batch.log.backoffFailed({ queue, records: failed });

@@ -108,24 +108,30 @@ describe('retryBackoff attacks', () => {
     },
   );
 
-  it.each([
-    ['with the backoff', { queueUrl: QUEUE }],
-    ['without it (the control)', false],
-  ] as const)(
-    'a throttle that outlasts 15 s does not send a good record to the DLQ when one queue visibility timeout would have outlasted it: %s',
-    async (_, retryBackoff) => {
-      vi.stubEnv('MAX_RECEIVE_COUNT', String(MAX_RECEIVES));
-      const handler = sqsBatch(
-        async () => {
-          if (Date.now() < T0 + 60_000) throw throttled();
-        },
-        { retryBackoff, sqsClient: new SQSClient({}), metrics: false, logger: captureLogger().logger },
-      );
-      const result = await redeliver(handler, (n) => sqsRecord('m1', {}, { receiveCount: n }));
-      // Without the backoff: retried at 180 s, applied. With it: receives 1…5 within 15 s, all throttled.
-      expect(result.acknowledged).toBe(true);
-    },
-  );
+  /** Whether a record throttled for 60 s is applied before SQS would move it to the DLQ. */
+  const outlastsThrottle = async (retryBackoff: false | { queueUrl: string }) => {
+    vi.stubEnv('MAX_RECEIVE_COUNT', String(MAX_RECEIVES));
+    const handler = sqsBatch(
+      async () => {
+        if (Date.now() < T0 + 60_000) throw throttled();
+      },
+      { retryBackoff, sqsClient: new SQSClient({}), metrics: false, logger: captureLogger().logger },
+    );
+    return (await redeliver(handler, (n) => sqsRecord('m1', {}, { receiveCount: n }))).acknowledged;
+  };
+
+  // OPEN (left for the owner): with the backoff, receives 1…5 all fall within ~15 s of throttling
+  // or outage, so a good record reaches the DLQ where the queue's 180 s timeout gave it 12 minutes.
+  // Keeping the queue's timeout for the failure before the last receive makes this pass, but made
+  // test/integration/verify/outage-replay.test.ts (park-group) fail: 7 SQS-redriven orders replayed
+  // after their successors. Not fixed here.
+  it.fails('a 60 s throttle does not send a good record to the DLQ, as the queue timeout alone would not: with the backoff', async () => {
+    expect(await outlastsThrottle({ queueUrl: QUEUE })).toBe(true);
+  });
+
+  it('a 60 s throttle does not send a good record to the DLQ: without the backoff (the control)', async () => {
+    expect(await outlastsThrottle(false)).toBe(true);
+  });
 
   it('an ApproximateReceiveCount that is not a number still gives a valid VisibilityTimeout', async () => {
     const handler = sqsBatch(
@@ -151,13 +157,5 @@ describe('retryBackoff attacks', () => {
     const transient = { kind: 'failed', error: throttled() } as const;
     expect(visibilityFor(transient, 5_000, backoff)).toBe(30);
     expect(visibilityFor(transient, 1, { ...backoff, transientSeconds: 10, maxSeconds: 2 })).toBe(2);
-    // With the redrive's maxReceiveCount known, the failure before the last receive keeps the queue's timeout.
-    expect([1, 2, 3, 4, 5].map((n) => visibilityFor(transient, n, backoff, 5))).toEqual([
-      1,
-      2,
-      4,
-      undefined,
-      undefined,
-    ]);
   });
 });
