@@ -19,9 +19,10 @@ export type RetryBackoffOptions = {
   /** A record that never started (the rest of a failed group, a stopped batch, the time guard). @default 0 */
   notStartedSeconds?: number;
   /**
-   * A record that failed on a throttle, a service's own fault (5xx), a transaction conflict, a lease
-   * held by another invocation or a sequence gap — errors that clear by themselves: this, doubled
-   * with each receive, up to `maxSeconds`. @default 1
+   * A record that failed on a throttle, a service's own fault (5xx), a transaction conflict or a
+   * lease held by another invocation — errors that clear by themselves: this, doubled with each
+   * receive, up to `maxSeconds`. A record held for a sequence gap keeps the queue's visibility
+   * timeout: `holdForMs` is sized against the queue's receives. @default 1
    */
   transientSeconds?: number;
   /** @default 30 */
@@ -42,7 +43,6 @@ const TRANSIENT = new Set([
   'RequestLimitExceeded',
   'TransactionConflictException',
   'IdempotencyInProgressError',
-  'SequenceGapError',
 ]);
 
 const isTransient = (error: unknown) => {
@@ -58,7 +58,9 @@ const isTransient = (error: unknown) => {
 /**
  * The visibility a returned record gets, in seconds; undefined leaves the queue's own: a record
  * that failed otherwise (a downstream error, a bug) keeps the full visibility timeout, so its
- * receives are not used up faster than the queue's redrive policy was sized for.
+ * receives are not used up faster than the queue's redrive policy was sized for. So does a record
+ * held for a sequence gap: its predecessor may be a whole visibility timeout away, and a hold
+ * that runs out of receives counts the predecessor lost.
  */
 export const visibilityFor = (
   outcome: RetriedOutcome,
@@ -66,8 +68,11 @@ export const visibilityFor = (
   backoff: ResolvedBackoff,
 ): number | undefined => {
   if (outcome.kind === 'not-run') return backoff.notStartedSeconds;
-  if (outcome.kind === 'failed' && !isTransient(outcome.error)) return undefined;
-  const doubled = backoff.transientSeconds * 2 ** Math.max(0, receiveCount - 1);
+  if (outcome.kind === 'held') return undefined;
+  if (!isTransient(outcome.error)) return undefined;
+  // Lambda always sends ApproximateReceiveCount; anything else counts as a first receive.
+  const receives = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
+  const doubled = backoff.transientSeconds * 2 ** (receives - 1);
   return Math.min(backoff.maxSeconds, Math.round(doubled));
 };
 

@@ -140,6 +140,11 @@ export const checkGroundTruth = async (input: {
   startedLate?: ReadonlySet<string>;
   /** Bodies of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
   replayedBodies?: ReadonlySet<string>;
+  /**
+   * Keys with an effect when the replay began: a replayed one of those was applied before the
+   * replay (an unfenced late commit, say), so the replay did not reorder it. @default none
+   */
+  appliedBeforeReplay?: ReadonlySet<string>;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
   const byKey = new Map(planned.map((m) => [m.key, m]));
@@ -167,7 +172,10 @@ export const checkGroundTruth = async (input: {
   const heldLate = new Set(redriven.filter((r) => r.cause === 'late-invocation').map((r) => r.key));
   // A redriven key applied after its successors was reordered by the redrive when something sent it
   // again (a resend, a replay); a late invocation's own commit landing after them is the consumer's.
-  const replayedKeys = planned.filter((m) => input.replayedBodies?.has(m.body)).map((m) => m.key);
+  // A replayed key already applied before the replay was not reordered by it, unless a resend applied it.
+  const replayedKeys = planned
+    .filter((m) => input.replayedBodies?.has(m.body) && (m.resend || !input.appliedBeforeReplay?.has(m.key)))
+    .map((m) => m.key);
   const redrivenKeys = new Set([
     ...redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),
     ...replayedKeys,

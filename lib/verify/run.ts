@@ -225,6 +225,11 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     let { drained, drainedAt } = await drain();
     // An operator's replay of the dead letters, then the app drains again.
     const poisonBodies = new Set(planned.filter((m) => m.poison).map((m) => m.body));
+    const appliedBeforeReplay = options.replay
+      ? [...(await callScenario('effects()', () => scenario.effects(context)))].flatMap(([k, n]) =>
+          n > 0 ? [k] : [],
+        )
+      : [];
     const replay = options.replay
       ? await replayDrivenDlq({ sqs, driven, deployment, poisonBodies })
       : undefined;
@@ -241,6 +246,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       workloadDlqs: workloadDlqs(extras),
       startedLate: injector.startedLate,
       replayedBodies: new Set(replay?.bodies),
+      appliedBeforeReplay: new Set(appliedBeforeReplay),
     });
     const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
     const alarmsReport = forCli(await alarms.evaluator.stop());
