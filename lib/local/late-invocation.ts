@@ -75,6 +75,11 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
       for (const record of records) marked.delete(record.messageId);
       return 'late';
     },
+    /** The records on their last receive: SQS moves these to the DLQ on its next receive. */
+    lastReceives: async (records: readonly SQSRecord[]) => {
+      const max = await maxReceiveCount();
+      return records.filter((record) => receivesOf(record) >= max);
+    },
     /** A throttled invoke: the batch never ran, and its records are visible again. */
     throttle: returnNow,
     /** Makes the batch visible again, then waits until each of its groups moved past it (bounded). */
@@ -87,6 +92,26 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
       // A standard queue has no groups to watch: long enough for another receive to take the records.
       const deadline = Date.now() + (last.size > 0 ? OVERTAKE_WAIT_MS : STANDARD_WAIT_MS);
       while (!overtaken() && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
+    },
+    /**
+     * Everything the fault does before a batch runs: `'throttled'` when the batch was returned as a
+     * throttled invoke (the handler must not run), else `'run'` — at once, or late.
+     */
+    before: async function (
+      records: readonly SQSRecord[],
+      chosen: () => boolean,
+      startedLate?: (records: readonly SQSRecord[]) => void,
+    ): Promise<'run' | 'throttled'> {
+      const step = await this.step(records, chosen);
+      if (step === 'throttle') {
+        await this.throttle(records);
+        return 'throttled';
+      }
+      if (step === 'late') {
+        startedLate?.(await this.lastReceives(records));
+        await this.startLate(records);
+      }
+      return 'run';
     },
     /** Records another invocation deleted: a late one waits for its groups to move past it. */
     deleted: (records: readonly SQSRecord[]) => {

@@ -46,7 +46,7 @@ export type SqsEventSourceFaults = {
    * records were made visible and another invocation moved each of their groups past them.
    */
   lateStart?: (event: SQSEvent) => boolean;
-  /** The records a late invocation holds when it starts: those on their last receive are now in the DLQ. */
+  /** The records a late invocation holds when it starts that were on their last receive: SQS moves them to the DLQ. */
   startedLate?: (records: readonly SQSRecord[]) => void;
 };
 
@@ -164,23 +164,16 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
 
   const runBatch = async (messages: Message[]): Promise<BatchReport> => {
     const records = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
-    const step = late ? await late.step(records, () => faults.lateStart!({ Records: records })) : 'run';
-    if (step === 'throttle') {
-      await late!.throttle(records);
-      const [first] = records;
+    const chosen = () => faults.lateStart!({ Records: records });
+    if (late && (await late.before(records, chosen, faults.startedLate)) === 'throttled')
       return {
         records: records.length,
         groups: groupsIn(records),
         deleted: 0,
         retried: records.length,
         outcome: 'throttled',
-        ...(first ? { messageId: first.messageId } : {}),
+        ...(records[0] ? { messageId: records[0].messageId } : {}),
       };
-    }
-    if (step === 'late') {
-      faults.startedLate?.(records);
-      await late!.startLate(records);
-    }
     const ids = new Set(records.map((record) => record.messageId));
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
