@@ -75,11 +75,6 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
       for (const record of records) marked.delete(record.messageId);
       return 'late';
     },
-    /** The records on their last receive: SQS moves these to the DLQ on its next receive. */
-    lastReceives: async (records: readonly SQSRecord[]) => {
-      const max = await maxReceiveCount();
-      return records.filter((record) => receivesOf(record) >= max);
-    },
     /** A throttled invoke: the batch never ran, and its records are visible again. */
     throttle: returnNow,
     /** Makes the batch visible again, then waits until each of its groups moved past it (bounded). */
@@ -108,7 +103,9 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
         return 'throttled';
       }
       if (step === 'late') {
-        startedLate?.(await this.lastReceives(records));
+        // All of them: one not on its last receive can still end in the DLQ because of the late
+        // invocation (its lease, claimed late, fails the redelivery that held it meanwhile).
+        startedLate?.(records);
         await this.startLate(records);
       }
       return 'run';

@@ -46,7 +46,7 @@ export type SqsEventSourceFaults = {
    * records were made visible and another invocation moved each of their groups past them.
    */
   lateStart?: (event: SQSEvent) => boolean;
-  /** The records a late invocation holds when it starts that were on their last receive: SQS moves them to the DLQ. */
+  /** The records a late invocation holds when it starts: those on their last receive SQS moves to the DLQ. */
   startedLate?: (records: readonly SQSRecord[]) => void;
 };
 
