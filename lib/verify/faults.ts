@@ -8,6 +8,9 @@ const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteIt
 // Where a kind whose rate is too small for the run is injected anyway: at its 2nd, 4th, 6th…
 // opportunity, until it has fired `minimum` times (a short run has few: 60 messages make ~6 sends).
 const FORCE_EVERY = 2;
+// A late invocation holds its batch for several receives, and batches holding poison or a resend
+// are spared: it has the fewest opportunities, so it is forced at each one until it has its minimum.
+const forceEvery = (kind: FaultKind) => (kind === 'lateInvocation' ? 1 : FORCE_EVERY);
 
 /** What makes a record the same one in every run of a seed: its body, deduplication id and receive. */
 const recordKey = (record: Pick<SQSRecord, 'body' | 'attributes'>) =>
@@ -56,7 +59,7 @@ export const createFaultInjector = (
     if (rates[kind] <= 0) return false;
     opportunities[kind] += 1;
     const drawn = draw(nth(`${kind}|${key}`)) < rates[kind];
-    const forced = injected[kind] < minimum && opportunities[kind] >= FORCE_EVERY * (injected[kind] + 1);
+    const forced = injected[kind] < minimum && opportunities[kind] >= forceEvery(kind) * (injected[kind] + 1);
     if (!drawn && !forced) return false;
     injected[kind] += 1;
     return true;
