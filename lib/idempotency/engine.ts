@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { documentClient } from '../document-client.ts';
+import { ConfigurationError } from '../errors.ts';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyError,
@@ -12,6 +13,7 @@ import { atLeastOnce } from './mode-at-least-once.ts';
 import { atMostOnce } from './mode-at-most-once.ts';
 import { effectConditional } from './mode-effect-conditional.ts';
 import { exactlyOnce, exactlyOnceOptimistic } from './mode-exactly-once.ts';
+import { groupWindowSession } from './mode-group-window.ts';
 import { exactlyOnceStaged } from './mode-grouped.ts';
 import { resolveOptions } from './options.ts';
 import type { BeginOutcome, IdempotencyEngine, KeyedCall, RunState } from './session.ts';
@@ -39,6 +41,10 @@ export const createIdempotencyEngine = <Input, Result>(
   internal: { staged?: boolean } = {},
 ): IdempotencyEngine<Input, Result> => {
   const opts = resolveOptions(options);
+  if (opts.record === 'group-window' && !internal.staged)
+    throw new ConfigurationError(
+      "idempotency: record 'group-window' keeps keys in a FIFO message group's window; it works only in sqsBatch (group commit), not in makeIdempotent or the middleware.",
+    );
   const { store, now } = opts;
   const effectDocuments =
     opts.mode !== 'effect-conditional'
@@ -127,6 +133,22 @@ export const createIdempotencyEngine = <Input, Result>(
       cache?.set(record.key, record);
       run?.known.set(record.key, record);
     };
+    if (opts.record === 'group-window') {
+      if (!run?.window)
+        throw new ConfigurationError(
+          `idempotency: record 'group-window' needs a FIFO record (a MessageGroupId and SequenceNumber) and the fence's table; key "${key}" has neither.`,
+        );
+      // The same pseudo-record as effect-conditional's: this run settles a repeat from it.
+      const held: IdempotencyRecord = {
+        key,
+        status: 'COMPLETED',
+        owner: '',
+        leaseExpiresAt: 0,
+        expiresAt: Math.floor((nowMs + opts.expiresAfterMs) / 1000),
+      };
+      if (await run.window.holds(key)) return { run: false, result: undefined as Result, record: held };
+      return groupWindowSession({ key, window: run.window, lambdaContext, remember: () => remember(held) });
+    }
     if (effectDocuments)
       return effectConditional({
         key,

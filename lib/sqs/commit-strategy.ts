@@ -1,3 +1,4 @@
+import { ConfigurationError } from '../errors.ts';
 import { type ChunkFence, commitChunk } from '../idempotency/commit-chunk.ts';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
@@ -5,6 +6,7 @@ import type { IdempotencyRecord } from '../idempotency/record.ts';
 import type { IdempotencySession, RunState } from '../idempotency/session.ts';
 import type { StagedCommit, TransactItem } from '../idempotency/staged-commit.ts';
 import { type InternalWriteOptions, stableKey, type TransactWrite } from '../idempotency/transaction.ts';
+import { type GroupWindow, windowChunkFence } from './group-window.ts';
 import { isRetried, type RecordOutcome } from './outcome.ts';
 
 // One TransactWriteItems holds at most 100 actions and 4 MB, and no two actions on one item.
@@ -66,6 +68,8 @@ export type GroupFence = {
   error(sequence: string, item: Record<string, unknown> | undefined): unknown;
   /** `onDeadLetter: 'park-group'`: parks the group behind the record being dead-lettered. */
   park?(sequence: string, messageId: string): Promise<void>;
+  /** `record: 'group-window'`: the group's key window, in the fence's item; its update is the fence's move. */
+  window?: GroupWindow;
 };
 
 /** What the fence needs of a record: its padded SequenceNumber, and the id a replay of it releases. */
@@ -170,16 +174,19 @@ export const groupCommit = (options: Options): GroupRun => {
   const pending = new Set<string>();
   // One fence move covers a chunk: from its first record's SequenceNumber to its last's.
   const sequences = new Map<StagedCommit, FenceTicket>();
-  const chunkFence: ChunkFence | undefined = options.fence && {
-    action: (calls) => {
-      // Padded to one width: as strings they sort as the numbers do.
-      const numbers = calls.map((call) => sequences.get(call)?.sequence ?? '').sort();
-      // A replayed head leads its chunk: it lifts the park it made.
-      const release = sequences.get(calls[0] as StagedCommit)?.release;
-      return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '', release) as TransactItem;
-    },
-    error: (call, item) => options.fence?.error(sequences.get(call)?.sequence ?? '', item),
-  };
+  const { fence } = options;
+  const chunkFence: ChunkFence | undefined = fence?.window
+    ? windowChunkFence(fence.window, (call) => sequences.get(call), fence.error)
+    : fence && {
+        action: (calls) => {
+          // Padded to one width: as strings they sort as the numbers do.
+          const numbers = calls.map((call) => sequences.get(call)?.sequence ?? '').sort();
+          // A replayed head leads its chunk: it lifts the park it made.
+          const release = sequences.get(calls[0] as StagedCommit)?.release;
+          return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '', release) as TransactItem;
+        },
+        error: (call, item) => options.fence?.error(sequences.get(call)?.sequence ?? '', item),
+      };
   const empty = () => ({ entries: [] as Entry[], actions: 0, bytes: 0, items: new Set<string>() });
   let chunk = empty();
   const tableOf = (id: string) => id.slice(0, id.indexOf('\n'));
@@ -230,7 +237,7 @@ export const groupCommit = (options: Options): GroupRun => {
 
   return Object.assign(group, {
     fence: options.fence,
-    run: { known: options.known, pending },
+    run: { known: options.known, pending, window: fence?.window },
     async commit(
       session: IdempotencySession<unknown>,
       result: unknown,
@@ -257,6 +264,19 @@ export const groupCommit = (options: Options): GroupRun => {
         );
         entry = { staged, touched, bytes, finish };
         if (ticket) sequences.set(staged, ticket);
+        if (fence?.window) {
+          // The window's update is the idempotency condition: no record commits without it.
+          if (!ticket)
+            throw new ConfigurationError(
+              `record 'group-window': the record of key "${staged.key}" has no SequenceNumber (not from a FIFO queue).`,
+            );
+          // The fence passed it already (its key is not held): a late commit, refused without a request.
+          if (await fence.window.passed(ticket.sequence))
+            return {
+              kind: 'done',
+              result: { kind: 'error', error: fence.error(ticket.sequence, undefined) },
+            };
+        }
       } catch (error) {
         return { kind: 'done', result: { kind: 'error', error } };
       }
