@@ -41,7 +41,7 @@ export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
     fail('record', "'per-key' | 'group-window'", opts.record);
   const window = opts.record === 'group-window';
   if (window && opts.mode !== 'exactly-once')
-    fail('record', "'per-key' with mode " + `'${opts.mode}' ('group-window' is exactly-once)`, opts.record);
+    fail('record', `'per-key' with mode '${opts.mode}' ('group-window' is exactly-once)`, opts.record);
   if (window && opts.fingerprint !== undefined)
     fail(
       'fingerprint',

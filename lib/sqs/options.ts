@@ -1,6 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../document-client.ts';
 import { createIdempotencyEngine } from '../idempotency/engine.ts';
 import { passThroughEngine } from '../idempotency/mode-at-least-once.ts';
 import { idempotencyDefaults } from '../idempotency/options.ts';
@@ -15,7 +14,7 @@ import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/re
 import { invalidOption } from '../options.ts';
 import { lazySqsClient } from '../sqs-sdk.ts';
 import { fenceOf, validateGroupCommit, validateGroupWindow } from './commit-options.ts';
-import { DEAD_LETTER_QUEUE_URL_ENV, IDEMPOTENCY_TABLE_ENV } from './environment.ts';
+import { DEAD_LETTER_QUEUE_URL_ENV } from './environment.ts';
 import type { FenceTable } from './fence.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
 import { type ResolvedBackoff, type RetryBackoffOptions, resolveRetryBackoff } from './retry-backoff.ts';
