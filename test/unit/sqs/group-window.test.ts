@@ -82,4 +82,137 @@ describe("record 'group-window'", () => {
     expect(window.digests).toEqual(['a', 'b', 'c'].map(hex));
     expect(items?.at(-1)?.Update?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
   });
+
+  const stored = (keys: string[], sequence: string, extra: Record<string, unknown> = {}) => ({
+    pk: FENCE,
+    fenceSequence: sequence,
+    expiresAt: NOW / 1000 + 100,
+    window: encodeWindow([{ at: NOW / 1000 - 60, digests: keys.map((k) => digestOf(k)) }]),
+    ...extra,
+  });
+
+  it('a resend whose key is in the window is a duplicate before its handler runs; the rest commits on the window as read', async () => {
+    const earlier = sqsRecord('m-c', { id: 'c' }, { group: 'g' });
+    ddb.on(GetCommand).resolves({ Item: stored(['a', 'b', 'c'], pad(earlier)) });
+    const runs: string[] = [];
+    const resend = sqsRecord('m-a-again', { id: 'a' }, { group: 'g' });
+    const d = sqsRecord('m-d', { id: 'd' }, { group: 'g' });
+    expect(failedIds(await consumer({ runs })(sqsEvent(resend, d), lambdaContext()))).toEqual([]);
+    expect(runs).toEqual(['d']);
+    const [items] = transactions();
+    expect(items?.map((i) => i.Update?.Key?.pk)).toEqual(['d#0', FENCE]);
+    const window = windowOf(items ?? []);
+    expect(window.condition).toBe('#seq = :seen');
+    expect(window.values?.[':seen']).toBe(pad(earlier));
+    expect(window.values?.[':last']).toBe(pad(d));
+    expect(window.digests).toEqual(['a', 'b', 'c', 'd'].map(hex));
+  });
+
+  it('a window that moved on since it was read: the item the cancellation returns (ALL_OLD) settles the duplicate, the rest goes again on it', async () => {
+    const x = sqsRecord('m-x', { id: 'x' }, { group: 'g' });
+    const y = sqsRecord('m-y', { id: 'y' }, { group: 'g' });
+    const movedTo = (BigInt(String(x.attributes.SequenceNumber)) - 1n).toString().padStart(40, '0');
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'None' },
+            { Code: 'None' },
+            { Code: 'ConditionalCheckFailed', Item: marshall(stored(['x'], movedTo)) },
+          ],
+        }),
+      )
+      .resolves({});
+    const runs: string[] = [];
+    expect(failedIds(await consumer({ runs })(sqsEvent(x, y), lambdaContext()))).toEqual([]);
+    const [first, second] = transactions();
+    expect(first?.map((i) => i.Update?.Key?.pk)).toEqual(['x#0', 'y#0', FENCE]);
+    expect(second?.map((i) => i.Update?.Key?.pk)).toEqual(['y#0', FENCE]);
+    const window = windowOf(second ?? []);
+    expect(window).toMatchObject({ condition: '#seq = :seen' });
+    expect(window.values?.[':seen']).toBe(movedTo);
+    expect(window.digests).toEqual(['x', 'y'].map(hex));
+  });
+
+  it('a record the fence passed whose key the window does not hold is a late commit: fenced without a transaction', async () => {
+    const late = sqsRecord('m-late', { id: 'late' }, { group: 'g' });
+    const later = (BigInt(String(late.attributes.SequenceNumber)) + 5n).toString().padStart(40, '0');
+    ddb.on(GetCommand).resolves({ Item: stored(['other'], later) });
+    const logs = captureLogger();
+    const handler = sqsBatch<Body>(async () => {}, {
+      metrics: false,
+      logger: logs.logger,
+      idempotency: {
+        store: dynamoDBStore({ tableName: 'idem', client }),
+        key: (m) => m.body.id,
+        record: 'group-window',
+      },
+    });
+    expect(failedIds(await handler(sqsEvent(late), lambdaContext()))).toEqual(['m-late']);
+    expect(transactions()).toEqual([]);
+    expect(JSON.stringify(logs.lines)).toContain('LateCommitFencedError');
+  });
+
+  it('an ambiguous commit is settled by reading the window back: its keys held → processed', async () => {
+    const a = sqsRecord('m-a', { id: 'a' }, { group: 'g' });
+    const b = sqsRecord('m-b', { id: 'b' }, { group: 'g' });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolves({ Item: stored(['a', 'b'], pad(b)) });
+    ddb.on(TransactWriteCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { $metadata: {} }));
+    expect(failedIds(await consumer()(sqsEvent(a, b), lambdaContext()))).toEqual([]);
+    expect(transactions().length).toBe(1);
+    expect(ddb.commandCalls(GetCommand).length).toBe(3);
+  });
+
+  it('an ambiguous commit whose read-back does not hold the keys goes back to the queue, the group with it', async () => {
+    const a = sqsRecord('m-a', { id: 'a' }, { group: 'g' });
+    const b = sqsRecord('m-b', { id: 'b' }, { group: 'g' });
+    ddb.on(TransactWriteCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { $metadata: {} }));
+    expect(failedIds(await consumer()(sqsEvent(a, b), lambdaContext()))).toEqual(['m-a', 'm-b']);
+  });
+
+  it('the same key twice in one chunk: the first commits, the second is its duplicate (one transaction)', async () => {
+    const runs: string[] = [];
+    const records = [
+      sqsRecord('m-a', { id: 'a' }, { group: 'g' }),
+      sqsRecord('m-b', { id: 'b' }, { group: 'g' }),
+      sqsRecord('m-a2', { id: 'a' }, { group: 'g' }),
+    ];
+    expect(failedIds(await consumer({ runs })(sqsEvent(...records), lambdaContext()))).toEqual([]);
+    expect(runs).toEqual(['a', 'b']);
+    expect(transactions().length).toBe(1);
+    expect(windowOf(transactions()[0] ?? []).digests).toEqual(['a', 'b'].map(hex));
+  });
+
+  it('more than 100 actions: the chunk splits; the second transaction is conditioned on the window of the first', async () => {
+    const records = ['a', 'b', 'c'].map((id) => sqsRecord(`m-${id}`, { id, items: 40 }, { group: 'g' }));
+    expect(failedIds(await consumer()(sqsEvent(...records), lambdaContext()))).toEqual([]);
+    const [first, second] = transactions();
+    expect([first?.length, second?.length]).toEqual([81, 41]);
+    const window = windowOf(second ?? []);
+    expect(window.values?.[':seen']).toBe(pad(records[1] as never));
+    expect(window.digests).toEqual(['a', 'b', 'c'].map(hex));
+    // One read for the group: after it, the window's own commits keep it current.
+    expect(ddb.commandCalls(GetCommand).length).toBe(1);
+  });
+
+  it('a handler with 99 writes still fits (the 100th action is the window); 100 is refused at registration', async () => {
+    const fits = sqsRecord('m-a', { id: 'a', items: 99 }, { group: 'g' });
+    expect(failedIds(await consumer()(sqsEvent(fits), lambdaContext()))).toEqual([]);
+    expect(transactions()[0]?.length).toBe(100);
+    const tooMany = sqsRecord('m-b', { id: 'b', items: 100 }, { group: 'g' });
+    expect(failedIds(await consumer()(sqsEvent(tooMany), lambdaContext()))).toEqual(['m-b']);
+  });
+
+  it('windowKeys bounds the window: the oldest keys leave first', async () => {
+    ddb.on(GetCommand).resolves({ Item: stored(['a', 'b', 'c'], '0') });
+    const d = sqsRecord('m-d', { id: 'd' }, { group: 'g' });
+    expect(failedIds(await consumer({ windowKeys: 2 })(sqsEvent(d), lambdaContext()))).toEqual([]);
+    expect(windowOf(transactions()[0] ?? []).digests).toEqual(['c', 'd'].map(hex));
+  });
 });
