@@ -209,8 +209,8 @@ export type ResolvedSqsBatch<Body> = {
   /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
   sequence?: SequenceGuardOptions<Body>;
   guard?: SequenceGuard<Body>;
-  /** `record: 'group-window'`: how long and how many keys each group's window holds. */
-  window?: WindowLimits;
+  /** `record: 'group-window'`: how long and how many keys each group's window holds, by the idempotency clock. */
+  window?: WindowLimits & { now?: () => number };
   /** Where FIFO groups' fences live (and the client parking writes through); undefined: no fence. */
   fence?: FenceTable & { documents: DynamoDBDocumentClient };
   onDeadLetter: 'continue' | 'park-group';
@@ -250,6 +250,7 @@ export const resolveSqsBatchOptions = <Body>(
       window: {
         maxAgeMs: idempotency.expiresAfterMs ?? idempotencyDefaults.expiresAfterMs,
         ...(idempotency.windowKeys !== undefined && { maxKeys: idempotency.windowKeys }),
+        ...(idempotency.now && { now: idempotency.now }),
       },
     }),
     ...(sequence && {

@@ -93,7 +93,13 @@ export const runBatch = async <Body>(
       write: (first, last, release) => fenceWrite(table, { ...move, first, last, release, nowMs: env.now() }),
       error,
       ...(env.window && {
-        window: createGroupWindow({ ...move, table, limits: env.window, now: env.now, error }),
+        window: createGroupWindow({
+          ...move,
+          table,
+          limits: env.window,
+          now: env.window.now ?? env.now,
+          error,
+        }),
       }),
       ...(parking && {
         park: async (sequence: string, messageId: string) => {
