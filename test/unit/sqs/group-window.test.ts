@@ -132,6 +132,9 @@ describe("record 'group-window'", () => {
     expect(first?.map((i) => i.Update?.Key?.pk)).toEqual(['x#0', 'y#0', FENCE]);
     expect(second?.map((i) => i.Update?.Key?.pk)).toEqual(['y#0', FENCE]);
     const window = windowOf(second ?? []);
+    // Another request (another condition): another token, or DynamoDB would refuse it as a mismatch.
+    const tokens = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.ClientRequestToken);
+    expect(new Set(tokens).size).toBe(2);
     expect(window).toMatchObject({ condition: '#seq = :seen' });
     expect(window.values?.[':seen']).toBe(movedTo);
     expect(window.digests).toEqual(['x', 'y'].map(hex));
