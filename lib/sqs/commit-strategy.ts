@@ -1,4 +1,3 @@
-import { ConfigurationError } from '../errors.ts';
 import { type ChunkFence, commitChunk } from '../idempotency/commit-chunk.ts';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
@@ -264,19 +263,9 @@ export const groupCommit = (options: Options): GroupRun => {
         );
         entry = { staged, touched, bytes, finish };
         if (ticket) sequences.set(staged, ticket);
-        if (fence?.window) {
-          // The window's update is the idempotency condition: no record commits without it.
-          if (!ticket)
-            throw new ConfigurationError(
-              `record 'group-window': the record of key "${staged.key}" has no SequenceNumber (not from a FIFO queue).`,
-            );
-          // The fence passed it already (its key is not held): a late commit, refused without a request.
-          if (await fence.window.passed(ticket.sequence))
-            return {
-              kind: 'done',
-              result: { kind: 'error', error: fence.error(ticket.sequence, undefined) },
-            };
-        }
+        // The window's update is the idempotency condition: a record it cannot fence never commits.
+        const refused = fence?.window && (await fence.window.refuses(staged.key, ticket, fence.error));
+        if (refused) return { kind: 'done', result: { kind: 'error', error: refused } };
       } catch (error) {
         return { kind: 'done', result: { kind: 'error', error } };
       }
@@ -285,7 +274,7 @@ export const groupCommit = (options: Options): GroupRun => {
       const reserved = chunkFence ? 1 : 0;
       const full =
         chunk.actions + entry.staged.actions.length + reserved > MAX_ACTIONS ||
-        chunk.bytes + entry.bytes > MAX_BYTES;
+        chunk.bytes + entry.bytes + (fence?.window?.bytes ?? 0) > MAX_BYTES;
       if (conflict || full) {
         await settle();
         if (group.failed) return { kind: 'done', result: { kind: 'skipped' } };

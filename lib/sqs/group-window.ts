@@ -1,14 +1,17 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConfigurationError } from '../errors.ts';
 import type { ChunkFence } from '../idempotency/commit-chunk.ts';
 import type { KeyWindow } from '../idempotency/session.ts';
 import type { Item, Landed, StagedCommit, TransactItem, Verdict } from '../idempotency/staged-commit.ts';
 import { type FenceTable, fenceKeyOf, isParked } from './fence.ts';
 import {
+  DIGEST_BYTES,
   decodeWindow,
   digestOf,
   digestsOf,
   encodeWindow,
   extendWindow,
+  ITEM_BUDGET,
   type Segment,
   type WindowLimits,
   windowBudget,
@@ -44,8 +47,17 @@ export type WindowCall = { key: string; sequence: string; release?: string };
 
 /** A FIFO group's key window in one invocation: read once, then kept current by its own commits. */
 export type GroupWindow = KeyWindow & {
-  /** Whether a record of this number can no longer commit: the fence passed it (its key is not held). */
-  passed(sequence: string): Promise<boolean>;
+  /** The most its update can take of a transaction's 4 MB. */
+  bytes: number;
+  /**
+   * Why a record cannot commit: it has no SequenceNumber (`ConfigurationError`), or the fence
+   * passed its number (its key not held: a late commit, refused without a request).
+   */
+  refuses(
+    key: string,
+    ticket: { sequence: string } | undefined,
+    error: (sequence: string, item: Item | undefined) => unknown,
+  ): Promise<unknown>;
   /** The chunk's one write: the fence moved to its last number, its keys added, on the item being as read. */
   action(calls: readonly WindowCall[]): TransactItem;
   /** The action committed: its item is now the window's. */
@@ -97,8 +109,15 @@ export const createGroupWindow = (options: GroupWindowOptions): GroupWindow => {
   return {
     readBack: { TableName: table.tableName, Key },
     documents: table.documents,
+    bytes: ITEM_BUDGET + (limits.maxKeys ?? 0) * (DIGEST_BYTES + 6),
     holds: async (key) => holds(await load(), key),
-    passed: async (sequence) => passedIn(await load(), sequence),
+    async refuses(key, ticket, error) {
+      if (!ticket)
+        return new ConfigurationError(
+          `record 'group-window': the record of key "${key}" has no SequenceNumber (not from a FIFO queue).`,
+        );
+      return passedIn(await load(), ticket.sequence) ? error(ticket.sequence, undefined) : undefined;
+    },
     landed(item, key): Landed {
       // A consistent read after an ambiguous commit: the item as it stands.
       state = stateOf(item);
