@@ -58,6 +58,20 @@ export const promises: Promise_[] = [
     },
   },
   {
+    id: 'resend-across-batches',
+    title:
+      "a producer's resend (the same key in a new message, a later batch, after another message of its group) is a duplicate",
+    section: 'the-record-s-life',
+    async run(c, t) {
+      const k = await consumer(c, t);
+      expect(k.failed(await k.invoke([k.message({ id: 'a', amount: 1 })]))).toEqual([]);
+      const resend = [k.message({ id: 'b', amount: 2 }), k.message({ id: 'a', amount: 1 })];
+      expect(k.failed(await k.invoke(resend))).toEqual([]);
+      expect([await k.captures('a'), await k.captures('b')]).toEqual([1, 1]);
+      expect(k.totals()).toMatchObject({ MessagesProcessed: 2, DuplicatesSuppressed: 1 });
+    },
+  },
+  {
     id: 'mismatch-in-batch',
     title:
       'the same key with another payload in one batch is dead-lettered (IdempotencyPayloadMismatchError), never acknowledged as a duplicate',
