@@ -1,3 +1,4 @@
+import { appendTo } from '../collections.ts';
 import { type ChunkFence, commitChunk } from '../idempotency/commit-chunk.ts';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
@@ -54,6 +55,12 @@ export type GroupRun = {
   ): Promise<Commit>;
   /** Commits everything pending; called before an acknowledgment outside the transaction and at the end. */
   settle(): Promise<void>;
+  /**
+   * The group window: a later record of a key staged here is decided by that key's commit, without
+   * committing what is pending first — a duplicate if it applied, else back to the queue with the
+   * rest of the group. Undefined when the key is not staged.
+   */
+  follow?(key: string): Promise<CommitResult> | undefined;
   /** The group's FIFO fence, when it has one. */
   readonly fence?: GroupFence;
 };
@@ -171,6 +178,15 @@ export const groupCommit = (options: Options): GroupRun => {
     pending.add(entry.staged.key);
   };
 
+  // Later records of a staged key (the group window), decided when it settles.
+  const followers = new Map<string, ((result: CommitResult) => void)[]>();
+  const release = (key: string, applied: boolean) => {
+    const waiting = followers.get(key) ?? [];
+    followers.delete(key);
+    // Not applied (dead-lettered, say): its later records and everything after them go back, in order.
+    if (waiting.length > 0 && !applied) group.fail();
+    for (const done of waiting) done(applied ? { kind: 'duplicate' } : { kind: 'skipped' });
+  };
   const settle = async () => {
     // Each round settles at least one entry: bounded by the entries staged.
     while (chunk.entries.length > 0) {
@@ -190,6 +206,7 @@ export const groupCommit = (options: Options): GroupRun => {
         const outcome = await entry.finish(result);
         entry.resolve(outcome);
         if (isRetried(outcome)) group.fail();
+        release(entry.staged.key, result.kind === 'committed' || result.kind === 'duplicate');
       }
       // Not tried: the record before them failed. If it was dead-lettered the group goes on, so
       // they are committed in the next round; if it goes back to the queue, so do they.
@@ -198,6 +215,7 @@ export const groupCommit = (options: Options): GroupRun => {
         else {
           pending.delete(entry.staged.key);
           entry.resolve(await entry.finish({ kind: 'skipped' }));
+          release(entry.staged.key, false);
         }
       }
     }
@@ -206,6 +224,8 @@ export const groupCommit = (options: Options): GroupRun => {
   return Object.assign(group, {
     fence: options.fence,
     run: { known: options.known, pending, window: fence?.window },
+    follow: (key: string) =>
+      pending.has(key) ? new Promise<CommitResult>((done) => appendTo(followers, key, done)) : undefined,
     async commit(
       session: IdempotencySession<unknown>,
       result: unknown,

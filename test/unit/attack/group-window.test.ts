@@ -43,7 +43,9 @@ const cancelled = (actions: number, old: Record<string, unknown>) =>
     ],
   });
 
-const consumer = (options: { park?: boolean; now?: number; logs?: ReturnType<typeof captureLogger> } = {}) =>
+const consumer = (
+  options: { park?: boolean; dlq?: boolean; now?: number; logs?: ReturnType<typeof captureLogger> } = {},
+) =>
   sqsBatch<{ id: string }>(
     async ({ body }, { transaction }) => {
       transaction.update({
@@ -57,11 +59,8 @@ const consumer = (options: { park?: boolean; now?: number; logs?: ReturnType<typ
       metrics: false,
       logger: (options.logs ?? captureLogger()).logger,
       fence: { tableName: 'idem' },
-      ...(options.park && {
-        onDeadLetter: 'park-group',
-        deadLetterQueueUrl: DLQ,
-        sqsClient: new SQSClient({}),
-      }),
+      ...(options.park && { onDeadLetter: 'park-group' as const }),
+      ...((options.park || options.dlq) && { deadLetterQueueUrl: DLQ, sqsClient: new SQSClient({}) }),
       idempotency: {
         client,
         key: (m) => m.body.id,
@@ -190,5 +189,46 @@ describe('attack: the group window', () => {
       '(#seq = :seen) AND (attribute_not_exists(#parked) OR #parkedId = :release)',
     );
     expect(update?.ExpressionAttributeValues?.[':release']).toBe('m-poison');
+  });
+
+  it('a resend right behind its original in one chunk does not split the chunk: one transaction, the resend a duplicate', async () => {
+    const records = [
+      sqsRecord('m-a', { id: 'a' }, { group: 'g' }),
+      sqsRecord('m-a2', { id: 'a' }, { group: 'g' }),
+      sqsRecord('m-b', { id: 'b' }, { group: 'g' }),
+    ];
+    expect(failedIds(await consumer()(sqsEvent(...records), lambdaContext()))).toEqual([]);
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls.length).toBe(1);
+    expect(calls[0]?.args[0].input.TransactItems?.map((i) => i.Update?.Key?.pk)).toEqual(['a', 'b', FENCE]);
+  });
+
+  it('a resend whose original is dead-lettered at commit goes back to the queue, and so does everything after it, in order', async () => {
+    const records = [
+      sqsRecord('m-a', { id: 'a' }, { group: 'g' }),
+      sqsRecord('m-a2', { id: 'a' }, { group: 'g' }),
+      sqsRecord('m-b', { id: 'b' }, { group: 'g' }),
+    ];
+    // DynamoDB refuses a's write inside the transaction (a ValidationError reason): a can never pass.
+    ddb.on(TransactWriteCommand).rejectsOnce(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'ValidationError', Message: 'wrong operand type' },
+          { Code: 'None' },
+          { Code: 'None' },
+        ],
+      }),
+    );
+    const logs = captureLogger();
+    const response = await consumer({ dlq: true, logs })(sqsEvent(...records), lambdaContext());
+    expect(failedIds(response)).toEqual(['m-a2', 'm-b']);
+    expect(
+      sqs
+        .commandCalls(SendMessageCommand)
+        .map((c) => c.args[0].input.MessageAttributes?.['reliable-events.error-name']?.StringValue),
+    ).toEqual(['IdempotencyTransactionError']);
+    expect(ddb.commandCalls(TransactWriteCommand).length).toBe(1);
   });
 });
