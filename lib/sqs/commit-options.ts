@@ -1,20 +1,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../document-client.ts';
+import type { IdempotencyOptions } from '../idempotency/types.ts';
 import { invalidOption } from '../options.ts';
 import { IDEMPOTENCY_TABLE_ENV } from './environment.ts';
 import type { FenceTable } from './fence.ts';
-import type { SqsBatchOptions } from './options.ts';
 
 // How records commit and what fences them: group commit, the group window, the FIFO fence.
 const fail = (option: string, expected: string, received: unknown) =>
   invalidOption('sqsBatch', option, expected, received);
 
+/** The options of `sqsBatch` these checks read (its `SqsBatchOptions`, without importing them back). */
+type CommitOptions = {
+  groupCommit?: unknown;
+  idempotency?: IdempotencyOptions<never>;
+  sequence?: unknown;
+  fence?: false | FenceTable;
+  ordering?: string;
+};
+
 /** Group commit stages writes for a shared transaction: only where nothing is written before the commit. */
-export const validateGroupCommit = <Body>({
-  groupCommit,
-  idempotency,
-  sequence,
-}: SqsBatchOptions<Body>): void => {
+export const validateGroupCommit = ({ groupCommit, idempotency, sequence }: CommitOptions): void => {
   if (typeof groupCommit !== 'boolean') fail('groupCommit', 'true or false', groupCommit);
   if (!groupCommit) return;
   const mode = idempotency?.mode ?? 'exactly-once';
@@ -33,7 +38,7 @@ export const validateGroupCommit = <Body>({
 };
 
 /** The group window lives in the fence's item and commits by group commit: FIFO, fenced, grouped. */
-export const validateGroupWindow = <Body>(options: SqsBatchOptions<Body>): void => {
+export const validateGroupWindow = (options: CommitOptions): void => {
   const why = "record 'group-window' (its window is the FIFO fence's item, committed once per chunk)";
   if (options.groupCommit === false) fail('groupCommit', `true or unset with ${why}`, false);
   if (options.ordering === 'none') fail('ordering', `'fifo' or 'auto' with ${why}`, 'none');
@@ -47,10 +52,10 @@ export const validateGroupWindow = <Body>(options: SqsBatchOptions<Body>): void 
 };
 
 /** The fence's table: only where a commit can carry it (exactly-once, effect-conditional). */
-export const fenceOf = <Body>({
+export const fenceOf = ({
   fence,
   idempotency,
-}: SqsBatchOptions<Body>): { fence?: FenceTable & { documents: DynamoDBDocumentClient } } => {
+}: CommitOptions): { fence?: FenceTable & { documents: DynamoDBDocumentClient } } => {
   const mode = idempotency?.mode ?? 'exactly-once';
   if (fence === false || !idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
     return {};
