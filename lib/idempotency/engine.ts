@@ -22,6 +22,16 @@ import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
 // Partition keys are at most 2048 bytes.
 const MAX_KEY_BYTES = 2048;
 
+/** A value for an error message; JSON.stringify throws on a BigInt, which must not turn a bad key into a retryable TypeError. */
+const shown = (value: unknown): string => {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return String(JSON.stringify(value) ?? value);
+  } catch {
+    return String(value);
+  }
+};
+
 const replayOf = <Result>(record: IdempotencyRecord): Result =>
   (record.result === undefined ? undefined : JSON.parse(record.result)) as Result;
 
@@ -114,7 +124,7 @@ export const createIdempotencyEngine = <Input, Result>(
     if (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey))) {
       throw new IdempotencyKeyError(
         `The \`key\` option returned ${Array.isArray(rawKey) ? 'an array' : typeof rawKey === 'object' ? 'an object' : `a ${typeof rawKey}`} ` +
-          `(${String(JSON.stringify(rawKey) ?? rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
+          `(${shown(rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
       );
     }
     const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);

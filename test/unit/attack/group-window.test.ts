@@ -231,4 +231,33 @@ describe('attack: the group window', () => {
     ).toEqual(['IdempotencyTransactionError']);
     expect(ddb.commandCalls(TransactWriteCommand).length).toBe(1);
   });
+
+  it('keys: a BigInt or binary key is refused (IdempotencyKeyError, never stringified alike); a 2 KB key takes 10 bytes of the window', async () => {
+    for (const bad of [10n, new Uint8Array([1, 2])]) {
+      ddb.reset();
+      ddb.on(GetCommand).resolves({});
+      const logs = captureLogger();
+      const handler = sqsBatch(async () => {}, {
+        metrics: false,
+        logger: logs.logger,
+        fence: { tableName: 'idem' },
+        idempotency: { client, key: () => bad as never, record: 'group-window' },
+      });
+      expect(
+        failedIds(await handler(sqsEvent(sqsRecord('m', { id: 'x' }, { group: 'g' })), lambdaContext())),
+      ).toEqual(['m']);
+      expect(JSON.stringify(logs.lines)).toContain('IdempotencyKeyError');
+      expect(ddb.commandCalls(TransactWriteCommand).length).toBe(0);
+    }
+    ddb.reset();
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+    const long = 'k'.repeat(2048);
+    expect(
+      failedIds(
+        await consumer()(sqsEvent(sqsRecord('m-long', { id: long }, { group: 'g' })), lambdaContext()),
+      ),
+    ).toEqual([]);
+    expect(decodeWindow(windows()[0]).flatMap((s) => s.digests)).toEqual([digestOf(long)]);
+  });
 });
