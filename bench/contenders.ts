@@ -131,4 +131,8 @@ export const contenders: Contender[] = [
     idempotency: { mode: 'effect-conditional' },
     groupCommit: true,
   }),
+  // No record per key: the group's fence item holds its recent keys (group commit implied).
+  reliableEvents('group-window', 'reliable-events, group window', {
+    idempotency: { record: 'group-window' },
+  }),
 ];

@@ -7,6 +7,7 @@ import {
   type StagedCommit,
   sendStaged,
   type TransactItem,
+  type Verdict,
   verdictOf,
 } from './staged-commit.ts';
 
@@ -25,6 +26,13 @@ export type ChunkFence = {
   action(calls: readonly StagedCommit[]): TransactItem;
   /** What the round fails with when only the fence's condition failed; `item` is the fence item it returned. */
   error(call: StagedCommit, item: Item | undefined): unknown;
+  /** A fence that keeps its item's state (the group window): the round's action committed. */
+  committed?(): void;
+  /**
+   * A fence that keeps its item's state: its condition failed on `item`; it takes the item and
+   * says what each call of the round now is (a duplicate, an error, or still to commit).
+   */
+  refresh?(calls: readonly StagedCommit[], item: Item | undefined): Verdict[];
 };
 
 /**
@@ -58,6 +66,7 @@ export const commitChunk = async (
     const sent = await sendStaged(calls, fence?.action(calls));
     const [first] = pending as [number];
     if (sent.kind === 'committed') {
+      fence?.committed?.();
       for (const index of pending) commit(index);
       pending = [];
     } else if ((sent.kind === 'invalid' || sent.kind === 'unattributed') && pending.length === 1) {
@@ -88,11 +97,17 @@ export const commitChunk = async (
       const next: number[] = [];
       let offset = 0;
       let settled = false;
-      for (const index of pending) {
+      const fenceReason = fence ? sent.reasons.at(-1) : undefined;
+      const fenceFailed = fenceReason?.Code === 'ConditionalCheckFailed';
+      // A fence that keeps state learns its item now, whatever else failed in the round.
+      const refreshed = fenceFailed ? fence?.refresh?.(calls, itemOf(fenceReason?.Item)) : undefined;
+      for (const [n, index] of pending.entries()) {
         const call = staged[index] as StagedCommit;
         const reasons = sent.reasons.slice(offset, offset + call.actions.length);
         offset += call.actions.length;
-        const verdict = verdictOf(call, reasons);
+        let verdict = verdictOf(call, reasons);
+        // The call's own writes passed: what the fence's item says of it decides (untried after an error: ok).
+        if (verdict.kind === 'ok' && refreshed) verdict = refreshed[n] ?? verdict;
         if (verdict.kind === 'ok') {
           next.push(index);
           continue;
@@ -105,9 +120,10 @@ export const commitChunk = async (
           break;
         }
       }
-      const fenceReason = fence ? sent.reasons.at(-1) : undefined;
       if (settled) pending = next;
-      else if (fence && fenceReason?.Code === 'ConditionalCheckFailed')
+      // Its item had moved on: the same calls go again under the item as it stands.
+      else if (refreshed) pending = next;
+      else if (fence && fenceFailed)
         stop(first, fence.error(calls[0] as StagedCommit, itemOf(fenceReason.Item)));
       else
         stop(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { documentClient } from '../document-client.ts';
+import { ConfigurationError } from '../errors.ts';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyError,
@@ -12,6 +13,7 @@ import { atLeastOnce } from './mode-at-least-once.ts';
 import { atMostOnce } from './mode-at-most-once.ts';
 import { effectConditional } from './mode-effect-conditional.ts';
 import { exactlyOnce, exactlyOnceOptimistic } from './mode-exactly-once.ts';
+import { groupWindowSession } from './mode-group-window.ts';
 import { exactlyOnceStaged } from './mode-grouped.ts';
 import { resolveOptions } from './options.ts';
 import type { BeginOutcome, IdempotencyEngine, KeyedCall, RunState } from './session.ts';
@@ -19,6 +21,16 @@ import type { IdempotencyOptions, IdempotencyRecord } from './types.ts';
 
 // Partition keys are at most 2048 bytes.
 const MAX_KEY_BYTES = 2048;
+
+/** A value for an error message; JSON.stringify throws on a BigInt, which must not turn a bad key into a retryable TypeError. */
+const shown = (value: unknown): string => {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return String(JSON.stringify(value) ?? value);
+  } catch {
+    return String(value);
+  }
+};
 
 const replayOf = <Result>(record: IdempotencyRecord): Result =>
   (record.result === undefined ? undefined : JSON.parse(record.result)) as Result;
@@ -39,6 +51,10 @@ export const createIdempotencyEngine = <Input, Result>(
   internal: { staged?: boolean } = {},
 ): IdempotencyEngine<Input, Result> => {
   const opts = resolveOptions(options);
+  if (opts.record === 'group-window' && !internal.staged)
+    throw new ConfigurationError(
+      "idempotency: record 'group-window' keeps keys in a FIFO message group's window; it works only in sqsBatch (group commit), not in makeIdempotent or the middleware.",
+    );
   const { store, now } = opts;
   const effectDocuments =
     opts.mode !== 'effect-conditional'
@@ -108,7 +124,7 @@ export const createIdempotencyEngine = <Input, Result>(
     if (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey))) {
       throw new IdempotencyKeyError(
         `The \`key\` option returned ${Array.isArray(rawKey) ? 'an array' : typeof rawKey === 'object' ? 'an object' : `a ${typeof rawKey}`} ` +
-          `(${String(JSON.stringify(rawKey) ?? rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
+          `(${shown(rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
       );
     }
     const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);
@@ -127,6 +143,22 @@ export const createIdempotencyEngine = <Input, Result>(
       cache?.set(record.key, record);
       run?.known.set(record.key, record);
     };
+    if (opts.record === 'group-window') {
+      if (!run?.window)
+        throw new ConfigurationError(
+          `idempotency: record 'group-window' needs a FIFO record (a MessageGroupId and SequenceNumber) and the fence's table; key "${key}" has neither.`,
+        );
+      // The same pseudo-record as effect-conditional's: this run settles a repeat from it.
+      const held: IdempotencyRecord = {
+        key,
+        status: 'COMPLETED',
+        owner: '',
+        leaseExpiresAt: 0,
+        expiresAt: Math.floor((nowMs + opts.expiresAfterMs) / 1000),
+      };
+      if (await run.window.holds(key)) return { run: false, result: undefined as Result, record: held };
+      return groupWindowSession({ key, window: run.window, lambdaContext, remember: () => remember(held) });
+    }
     if (effectDocuments)
       return effectConditional({
         key,

@@ -11,7 +11,11 @@ export const idempotencyDefaults = {
   leaseMarginMs: 2_000,
   leaseWithoutContextMs: 60_000,
   localCacheSize: 0,
+  record: 'per-key',
 } as const;
+
+// A window's keys take 10 bytes each: at most this many stay well within a 400 KB item.
+export const MAX_WINDOW_KEYS = 30_000;
 
 const MODES = ['exactly-once', 'at-least-once', 'at-most-once', 'effect-conditional'];
 
@@ -29,11 +33,36 @@ export const resolveOptions = <Input>(options: IdempotencyOptions<Input>) => {
     scope: scopeOf({}),
     now: Date.now,
     ...Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined)),
-  } as Required<Omit<IdempotencyOptions<Input>, 'fingerprint'>> &
-    Pick<IdempotencyOptions<Input>, 'fingerprint'>;
+  } as Required<Omit<IdempotencyOptions<Input>, 'fingerprint' | 'windowKeys'>> &
+    Pick<IdempotencyOptions<Input>, 'fingerprint' | 'windowKeys'>;
 
   const store = opts.store as Partial<typeof opts.store> | undefined;
-  if (opts.mode === 'effect-conditional') {
+  if (!['per-key', 'group-window'].includes(opts.record))
+    fail('record', "'per-key' | 'group-window'", opts.record);
+  const window = opts.record === 'group-window';
+  if (window && opts.mode !== 'exactly-once')
+    fail('record', `'per-key' with mode '${opts.mode}' ('group-window' is exactly-once)`, opts.record);
+  if (window && opts.fingerprint !== undefined)
+    fail(
+      'fingerprint',
+      "no fingerprint with record 'group-window' (it keeps no record to hold one)",
+      'a function',
+    );
+  if (
+    opts.windowKeys !== undefined &&
+    (!window ||
+      !Number.isInteger(opts.windowKeys) ||
+      opts.windowKeys < 1 ||
+      opts.windowKeys > MAX_WINDOW_KEYS)
+  )
+    fail(
+      'windowKeys',
+      `an integer from 1 to ${MAX_WINDOW_KEYS}, with record 'group-window'`,
+      opts.windowKeys,
+    );
+  if (window) {
+    // No record: the store is not used (its table may hold the fence).
+  } else if (opts.mode === 'effect-conditional') {
     // No record: nothing holds a fingerprint to compare with.
     if (opts.fingerprint !== undefined)
       fail('fingerprint', "no fingerprint with mode 'effect-conditional' (it keeps no record)", 'a function');

@@ -1,5 +1,6 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { StagedCommit } from './staged-commit.ts';
+import type { Item, Landed, StagedCommit } from './staged-commit.ts';
 import type { IdempotencyRecord, IdempotencyStore, IdempotentContext } from './types.ts';
 
 /** A call that must run: report its outcome with `succeed` or `fail`. */
@@ -33,6 +34,21 @@ export type BeginOutcome<Result> =
 export type RunState = {
   known: Map<string, IdempotencyRecord>;
   pending: ReadonlySet<string>;
+  /** `record: 'group-window'`: the window of the FIFO group the call belongs to. */
+  window?: KeyWindow;
+};
+
+/**
+ * Where `record: 'group-window'` keeps a group's applied keys (the group's fence item): whether it
+ * holds a key, and how a commit's ambiguous outcome is read back from it.
+ */
+export type KeyWindow = {
+  holds(key: string): Promise<boolean>;
+  /** The client the group's commits go through. */
+  documents: DynamoDBDocumentClient;
+  readBack: { TableName: string; Key: Item };
+  /** From that read: the key is held (the commit landed, or another of the key did) or not. */
+  landed(item: Item | undefined, key: string): Landed;
 };
 
 export type IdempotencyEngine<Input, Result> = {

@@ -141,8 +141,12 @@ export const sendStaged = async (staged: readonly StagedCommit[], extra?: Transa
       await documents.send(
         new TransactWriteCommand({
           TransactItems: [...staged.flatMap((s) => s.actions), ...(extra ? [extra] : [])],
+          // The extra action too: a round sent again under a new fence condition (the group window
+          // read anew) is another request, which DynamoDB refuses under a token it saw with other
+          // parameters (IdempotentParameterMismatchException).
           ClientRequestToken: createHash('sha256')
             .update(staged.map((s) => s.nonce).join('\n'))
+            .update(extra ? JSON.stringify(extra) : '')
             .digest('hex')
             .slice(0, 36),
         }),

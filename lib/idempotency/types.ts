@@ -93,7 +93,22 @@ export type IdempotencyOptions<Input> = {
    * @default false
    */
   optimistic?: boolean;
-  /** Record lifetime in ms; past it the key may run again. @default 3_600_000 (1 hour) */
+  /**
+   * Where a key is remembered. `'per-key'`: one idempotency record per key. `'group-window'`
+   * (sqsBatch on a FIFO queue, exactly-once, committed by group commit): no record; the FIFO fence
+   * item of the message's group holds the digests of the group's latest keys, checked before the
+   * handler runs and extended by the one conditional update that moves the fence. A duplicate must
+   * come in the same message group, within the window (`expiresAfterMs`, `windowKeys`); no result is
+   * stored (docs/semantics.md, the group window).
+   * @default 'per-key'
+   */
+  record?: 'per-key' | 'group-window';
+  /**
+   * `record: 'group-window'`: how many of a group's latest keys its window holds.
+   * @default as many as keep the fence item within 1 KB (one write unit): about 80
+   */
+  windowKeys?: number;
+  /** Record lifetime in ms (with `record: 'group-window'`: how long the window holds a key); past it the key may run again. @default 3_600_000 (1 hour) */
   expiresAfterMs?: number;
   /** What must match for a repeat of a key to count as the same call. @default undefined (not checked) */
   fingerprint?: (input: Input) => unknown;

@@ -1,11 +1,14 @@
+import { appendTo } from '../collections.ts';
 import { type ChunkFence, commitChunk } from '../idempotency/commit-chunk.ts';
 import { IdempotencyTransactionError } from '../idempotency/errors.ts';
 import { actionSize } from '../idempotency/item-size.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
 import type { IdempotencySession, RunState } from '../idempotency/session.ts';
 import type { StagedCommit, TransactItem } from '../idempotency/staged-commit.ts';
-import { type InternalWriteOptions, stableKey, type TransactWrite } from '../idempotency/transaction.ts';
+import type { InternalWriteOptions, TransactWrite } from '../idempotency/transaction.ts';
+import { type GroupWindow, windowChunkFence } from './group-window.ts';
 import { isRetried, type RecordOutcome } from './outcome.ts';
+import { type Touched, touchedBy } from './touched-items.ts';
 
 // One TransactWriteItems holds at most 100 actions and 4 MB, and no two actions on one item.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
@@ -52,6 +55,12 @@ export type GroupRun = {
   ): Promise<Commit>;
   /** Commits everything pending; called before an acknowledgment outside the transaction and at the end. */
   settle(): Promise<void>;
+  /**
+   * The group window: a later record of a key staged here is decided by that key's commit, without
+   * committing what is pending first — a duplicate if it applied, else back to the queue with the
+   * rest of the group. Undefined when the key is not staged.
+   */
+  follow?(key: string): Promise<CommitResult> | undefined;
   /** The group's FIFO fence, when it has one. */
   readonly fence?: GroupFence;
 };
@@ -66,6 +75,8 @@ export type GroupFence = {
   error(sequence: string, item: Record<string, unknown> | undefined): unknown;
   /** `onDeadLetter: 'park-group'`: parks the group behind the record being dead-lettered. */
   park?(sequence: string, messageId: string): Promise<void>;
+  /** `record: 'group-window'`: the group's key window, in the fence's item; its update is the fence's move. */
+  window?: GroupWindow;
 };
 
 /** What the fence needs of a record: its padded SequenceNumber, and the id a replay of it releases. */
@@ -118,38 +129,6 @@ export const commitNow = (options: Options): GroupRun => {
   });
 };
 
-/** What a call's actions touch: items as `table + key`, and tables where a put's key is unknown. */
-type Touched = { items: string[]; unkeyed: string[] };
-
-/**
- * The items a call's actions touch. Updates, deletes and checks name their key; a put's key is
- * known once the table's key attributes were seen (another action's key, a guarded item's). A put
- * on a table never seen keyed counts as touching every item of that table, so it never shares a
- * transaction with another write there: DynamoDB would refuse two actions on one item, and the
- * second record's handler must run again on the committed state.
- */
-const touchedBy = (staged: StagedCommit, keyNames: Map<string, string[]>): Touched => {
-  keyNames.set(staged.readBack.TableName, Object.keys(staged.readBack.Key));
-  const inputs = staged.actions.map((action: TransactItem) => {
-    const input = (action.Put ?? action.Update ?? action.Delete ?? action.ConditionCheck) as {
-      TableName: string;
-      Key?: Record<string, unknown>;
-      Item?: Record<string, unknown>;
-    };
-    if (input.Key) keyNames.set(input.TableName, Object.keys(input.Key));
-    return input;
-  });
-  const touched: Touched = { items: [], unkeyed: [] };
-  for (const { TableName, Key, Item } of inputs) {
-    const names = keyNames.get(TableName);
-    const key =
-      Key ?? (names && Item ? Object.fromEntries(names.map((name) => [name, Item[name]])) : undefined);
-    if (key) touched.items.push(`${TableName}\n${stableKey(key)}`);
-    else touched.unkeyed.push(TableName);
-  }
-  return touched;
-};
-
 type Entry = {
   staged: StagedCommit;
   ticket?: FenceTicket;
@@ -170,16 +149,19 @@ export const groupCommit = (options: Options): GroupRun => {
   const pending = new Set<string>();
   // One fence move covers a chunk: from its first record's SequenceNumber to its last's.
   const sequences = new Map<StagedCommit, FenceTicket>();
-  const chunkFence: ChunkFence | undefined = options.fence && {
-    action: (calls) => {
-      // Padded to one width: as strings they sort as the numbers do.
-      const numbers = calls.map((call) => sequences.get(call)?.sequence ?? '').sort();
-      // A replayed head leads its chunk: it lifts the park it made.
-      const release = sequences.get(calls[0] as StagedCommit)?.release;
-      return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '', release) as TransactItem;
-    },
-    error: (call, item) => options.fence?.error(sequences.get(call)?.sequence ?? '', item),
-  };
+  const { fence } = options;
+  const chunkFence: ChunkFence | undefined = fence?.window
+    ? windowChunkFence(fence.window, (call) => sequences.get(call), fence.error)
+    : fence && {
+        action: (calls) => {
+          // Padded to one width: as strings they sort as the numbers do.
+          const numbers = calls.map((call) => sequences.get(call)?.sequence ?? '').sort();
+          // A replayed head leads its chunk: it lifts the park it made.
+          const release = sequences.get(calls[0] as StagedCommit)?.release;
+          return options.fence?.write(numbers[0] ?? '', numbers.at(-1) ?? '', release) as TransactItem;
+        },
+        error: (call, item) => options.fence?.error(sequences.get(call)?.sequence ?? '', item),
+      };
   const empty = () => ({ entries: [] as Entry[], actions: 0, bytes: 0, items: new Set<string>() });
   let chunk = empty();
   const tableOf = (id: string) => id.slice(0, id.indexOf('\n'));
@@ -196,6 +178,15 @@ export const groupCommit = (options: Options): GroupRun => {
     pending.add(entry.staged.key);
   };
 
+  // Later records of a staged key (the group window), decided when it settles.
+  const followers = new Map<string, ((result: CommitResult) => void)[]>();
+  const release = (key: string, applied: boolean) => {
+    const waiting = followers.get(key) ?? [];
+    followers.delete(key);
+    // Not applied (dead-lettered, say): its later records and everything after them go back, in order.
+    if (waiting.length > 0 && !applied) group.fail();
+    for (const done of waiting) done(applied ? { kind: 'duplicate' } : { kind: 'skipped' });
+  };
   const settle = async () => {
     // Each round settles at least one entry: bounded by the entries staged.
     while (chunk.entries.length > 0) {
@@ -215,6 +206,7 @@ export const groupCommit = (options: Options): GroupRun => {
         const outcome = await entry.finish(result);
         entry.resolve(outcome);
         if (isRetried(outcome)) group.fail();
+        release(entry.staged.key, result.kind === 'committed' || result.kind === 'duplicate');
       }
       // Not tried: the record before them failed. If it was dead-lettered the group goes on, so
       // they are committed in the next round; if it goes back to the queue, so do they.
@@ -223,6 +215,7 @@ export const groupCommit = (options: Options): GroupRun => {
         else {
           pending.delete(entry.staged.key);
           entry.resolve(await entry.finish({ kind: 'skipped' }));
+          release(entry.staged.key, false);
         }
       }
     }
@@ -230,7 +223,9 @@ export const groupCommit = (options: Options): GroupRun => {
 
   return Object.assign(group, {
     fence: options.fence,
-    run: { known: options.known, pending },
+    run: { known: options.known, pending, window: fence?.window },
+    follow: (key: string) =>
+      pending.has(key) ? new Promise<CommitResult>((done) => appendTo(followers, key, done)) : undefined,
     async commit(
       session: IdempotencySession<unknown>,
       result: unknown,
@@ -257,6 +252,9 @@ export const groupCommit = (options: Options): GroupRun => {
         );
         entry = { staged, touched, bytes, finish };
         if (ticket) sequences.set(staged, ticket);
+        // The window's update is the idempotency condition: a record it cannot fence never commits.
+        const refused = fence?.window && (await fence.window.refuses(staged.key, ticket, fence.error));
+        if (refused) return { kind: 'done', result: { kind: 'error', error: refused } };
       } catch (error) {
         return { kind: 'done', result: { kind: 'error', error } };
       }
@@ -265,7 +263,7 @@ export const groupCommit = (options: Options): GroupRun => {
       const reserved = chunkFence ? 1 : 0;
       const full =
         chunk.actions + entry.staged.actions.length + reserved > MAX_ACTIONS ||
-        chunk.bytes + entry.bytes > MAX_BYTES;
+        chunk.bytes + entry.bytes + (fence?.window?.bytes ?? 0) > MAX_BYTES;
       if (conflict || full) {
         await settle();
         if (group.failed) return { kind: 'done', result: { kind: 'skipped' } };

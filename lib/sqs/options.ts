@@ -1,8 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../document-client.ts';
 import { createIdempotencyEngine } from '../idempotency/engine.ts';
 import { passThroughEngine } from '../idempotency/mode-at-least-once.ts';
+import { idempotencyDefaults } from '../idempotency/options.ts';
 import type { IdempotencyEngine } from '../idempotency/session.ts';
 import type { DeliveryMode, IdempotencyOptions } from '../idempotency/types.ts';
 import {
@@ -13,11 +13,13 @@ import {
 import { createReliabilityMetrics, type ReliabilityMetrics } from '../metrics/reliability-metrics.ts';
 import { invalidOption } from '../options.ts';
 import { lazySqsClient } from '../sqs-sdk.ts';
-import { DEAD_LETTER_QUEUE_URL_ENV, IDEMPOTENCY_TABLE_ENV } from './environment.ts';
+import { fenceOf, validateGroupCommit, validateGroupWindow } from './commit-options.ts';
+import { DEAD_LETTER_QUEUE_URL_ENV } from './environment.ts';
 import type { FenceTable } from './fence.ts';
 import type { ParseOption, RecordHandler, SqsMessage } from './message.ts';
 import { type ResolvedBackoff, type RetryBackoffOptions, resolveRetryBackoff } from './retry-backoff.ts';
 import { createSequenceGuard, type SequenceGuard, type SequenceGuardOptions } from './sequence-guard.ts';
+import type { WindowLimits } from './window-item.ts';
 
 export type SqsBatchOptions<Body> = {
   /** @default 'json' */
@@ -140,6 +142,7 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
       fromEnvironment,
     );
   if (options.groupCommit !== undefined) validateGroupCommit(options);
+  if (options.idempotency?.record === 'group-window') validateGroupWindow(options);
   if (options.onDeadLetter !== undefined && !['continue', 'park-group'].includes(options.onDeadLetter))
     fail('onDeadLetter', "'continue' | 'park-group'", options.onDeadLetter);
   if (options.onDeadLetter === 'park-group') {
@@ -194,24 +197,6 @@ const validateOptions = <Body>(handler: unknown, options: SqsBatchOptions<Body>)
   }
 };
 
-/** Group commit stages writes for a shared transaction: only where nothing is written before the commit. */
-const validateGroupCommit = <Body>({ groupCommit, idempotency, sequence }: SqsBatchOptions<Body>): void => {
-  if (typeof groupCommit !== 'boolean') fail('groupCommit', 'true or false', groupCommit);
-  if (!groupCommit) return;
-  const mode = idempotency?.mode ?? 'exactly-once';
-  if (!idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
-    fail(
-      'groupCommit',
-      "idempotency with mode 'exactly-once' or 'effect-conditional'",
-      idempotency ? mode : 'no idempotency',
-    );
-  if (mode === 'exactly-once' && !idempotency?.store?.transactional)
-    fail('groupCommit', 'an idempotency store that commits transactions (dynamoDBStore)', 'another store');
-  // The guard reads each record's watermark before it runs; a pending commit would hide the move.
-  if (sequence)
-    fail('groupCommit', 'no `sequence` option beside it (the guard reads before each record)', 'both');
-};
-
 /** The options of one `sqsBatch` handler, checked and filled in, with what they build. */
 export type ResolvedSqsBatch<Body> = {
   handler: RecordHandler<Body>;
@@ -224,6 +209,8 @@ export type ResolvedSqsBatch<Body> = {
   /** The user's sequence options, for grouping; `guard` checks and moves the watermarks. */
   sequence?: SequenceGuardOptions<Body>;
   guard?: SequenceGuard<Body>;
+  /** `record: 'group-window'`: how long and how many keys each group's window holds, by the idempotency clock. */
+  window?: WindowLimits & { now?: () => number };
   /** Where FIFO groups' fences live (and the client parking writes through); undefined: no fence. */
   fence?: FenceTable & { documents: DynamoDBDocumentClient };
   onDeadLetter: 'continue' | 'park-group';
@@ -247,7 +234,10 @@ export const resolveSqsBatchOptions = <Body>(
   validateOptions(handler, options);
   const backoff = resolveRetryBackoff(options.retryBackoff);
   const log = createReliabilityLog({ logger: options.logger, logBodies: options.logBodies });
-  const { sequence } = options;
+  const { sequence, idempotency } = options;
+  const windowed = idempotency?.record === 'group-window';
+  // The window commits by group commit, which stages every call.
+  const groupCommit = windowed || (options.groupCommit ?? sqsBatchDefaults.groupCommit);
   return {
     handler,
     parse: options.parse ?? sqsBatchDefaults.parse,
@@ -255,7 +245,14 @@ export const resolveSqsBatchOptions = <Body>(
     onFailure: options.onFailure ?? sqsBatchDefaults.onFailure,
     concurrency: options.concurrency ?? sqsBatchDefaults.concurrency,
     timeGuardMs: options.timeGuardMs ?? sqsBatchDefaults.timeGuardMs,
-    groupCommit: options.groupCommit ?? sqsBatchDefaults.groupCommit,
+    groupCommit,
+    ...(windowed && {
+      window: {
+        maxAgeMs: idempotency.expiresAfterMs ?? idempotencyDefaults.expiresAfterMs,
+        ...(idempotency.windowKeys !== undefined && { maxKeys: idempotency.windowKeys }),
+        ...(idempotency.now && { now: idempotency.now }),
+      },
+    }),
     ...(sequence && {
       sequence,
       guard: createSequenceGuard(
@@ -269,7 +266,7 @@ export const resolveSqsBatchOptions = <Body>(
       ),
     }),
     engine: options.idempotency
-      ? createIdempotencyEngine(options.idempotency, { staged: options.groupCommit === true })
+      ? createIdempotencyEngine(options.idempotency, { staged: groupCommit })
       : passThroughEngine(
           '`transaction` needs the `idempotency` option: its writes commit with the idempotency record, and sqsBatch has none. ' +
             'Add `idempotency: { store, key }`, or write directly (each delivery then applies its writes: at-least-once).',
@@ -284,20 +281,4 @@ export const resolveSqsBatchOptions = <Body>(
     metrics: options.metrics === false ? undefined : (options.metrics ?? createReliabilityMetrics()),
     log,
   };
-};
-
-/** The fence's table: only where a commit can carry it (exactly-once, effect-conditional). */
-const fenceOf = <Body>({
-  fence,
-  idempotency,
-}: SqsBatchOptions<Body>): { fence?: FenceTable & { documents: DynamoDBDocumentClient } } => {
-  const mode = idempotency?.mode ?? 'exactly-once';
-  if (fence === false || !idempotency || (mode !== 'exactly-once' && mode !== 'effect-conditional'))
-    return {};
-  const tableName = fence
-    ? fence.tableName
-    : (idempotency.store?.transactional?.tableName ?? (process.env[IDEMPOTENCY_TABLE_ENV] || undefined));
-  if (!tableName) return {};
-  const documents = idempotency.store?.transactional?.documents ?? documentClient(idempotency.client);
-  return { fence: { tableName, documents } };
 };

@@ -151,6 +151,10 @@ const runHandler = async <Body>(
       return { outcome: await failure(env, group, prepared, error) };
     }
     if (begun.run === 'wait') {
+      // The group window keeps no fingerprint to compare: the key's commit decides this record.
+      const followed = env.window ? group.follow?.(begun.key) : undefined;
+      if (followed)
+        return { later: followed.then((result) => outcomeOfCommit(env, group, prepared, result, env.now())) };
       // The same key is staged earlier in this group: settle it, then this record is decided by it.
       await group.settle();
       if (group.failed) return { outcome: skipped };

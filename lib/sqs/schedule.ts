@@ -5,6 +5,7 @@ import type { IdempotencyRecord } from '../idempotency/record.ts';
 import { commitNow, type GroupFence, groupCommit } from './commit-strategy.ts';
 import { GroupParkedError, LateCommitFencedError } from './errors.ts';
 import { fenceWrite, isParked, parkWrite } from './fence.ts';
+import { createGroupWindow } from './group-window.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import { type CountedOutcome, isRetried } from './outcome.ts';
 import { type BatchEnv, type Processed, processRecord } from './process-record.ts';
@@ -84,12 +85,22 @@ export const runBatch = async <Body>(
     if (!table || !fifo || group === undefined) return undefined;
     const parking = env.onDeadLetter === 'park-group';
     const move = { queue: env.queue, group, parking };
+    const error = (sequence: string, item: Record<string, unknown> | undefined) =>
+      parking && isParked(item)
+        ? new GroupParkedError(group, textOf(item?.parkedMessageId))
+        : new LateCommitFencedError(group, sequence.replace(/^0+(?=\d)/, ''));
     return {
       write: (first, last, release) => fenceWrite(table, { ...move, first, last, release, nowMs: env.now() }),
-      error: (sequence, item) =>
-        parking && isParked(item)
-          ? new GroupParkedError(group, textOf(item?.parkedMessageId))
-          : new LateCommitFencedError(group, sequence.replace(/^0+(?=\d)/, '')),
+      error,
+      ...(env.window && {
+        window: createGroupWindow({
+          ...move,
+          table,
+          limits: env.window,
+          now: env.window.now ?? env.now,
+          error,
+        }),
+      }),
       ...(parking && {
         park: async (sequence: string, messageId: string) => {
           try {

@@ -5,14 +5,13 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localClients } from '../../support/local.ts';
 import { sqsRecord } from '../../support/sqs-events.ts';
-import { type Combination, combinations, keepsRecord } from './combinations.ts';
+import { type Combination, combinations, keepsRecord, whyNoFingerprint } from './combinations.ts';
 import { createConsumer, createTables, type Tables } from './harness.ts';
 import type { Promise_ } from './promises.ts';
 
 const { documents } = localClients();
 
-const noFingerprint = (c: Combination) =>
-  keepsRecord(c) ? undefined : 'effect-conditional keeps no record, so no fingerprint';
+const noFingerprint = (c: Combination) => (keepsRecord(c) ? undefined : whyNoFingerprint(c));
 
 const attacks: Promise_[] = [
   {

@@ -5,13 +5,14 @@
  */
 export type Combination = {
   name: string;
-  mode: 'lease' | 'optimistic' | 'effect-conditional';
+  /** `group-window`: exactly-once with `record: 'group-window'` (FIFO only; group commit implied). */
+  mode: 'lease' | 'optimistic' | 'effect-conditional' | 'group-window';
   groupCommit: boolean;
   queue: 'fifo' | 'standard';
 };
 
-export const combinations: Combination[] = (['lease', 'optimistic', 'effect-conditional'] as const).flatMap(
-  (mode) =>
+export const combinations: Combination[] = [
+  ...(['lease', 'optimistic', 'effect-conditional'] as const).flatMap((mode) =>
     [false, true].flatMap((groupCommit) =>
       (['fifo', 'standard'] as const).map((queue) => ({
         name: `${mode}${groupCommit ? '+group-commit' : ''} ${queue}`,
@@ -20,7 +21,17 @@ export const combinations: Combination[] = (['lease', 'optimistic', 'effect-cond
         queue,
       })),
     ),
-);
+  ),
+  // The group window lives in a FIFO group's fence item and commits by group commit: one combination.
+  { name: 'group-window fifo', mode: 'group-window', groupCommit: true, queue: 'fifo' },
+];
 
 /** The modes that keep an idempotency record (and so a fingerprint and an expiry). */
-export const keepsRecord = (combination: Combination) => combination.mode !== 'effect-conditional';
+export const keepsRecord = (combination: Combination) =>
+  combination.mode !== 'effect-conditional' && combination.mode !== 'group-window';
+
+/** Why a mode without a record has no fingerprint. */
+export const whyNoFingerprint = (combination: Combination) =>
+  combination.mode === 'group-window'
+    ? 'group-window keeps no record, only key digests: no fingerprint (refused at construction)'
+    : 'effect-conditional keeps no record, so no fingerprint (refused at construction)';

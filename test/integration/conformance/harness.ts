@@ -197,12 +197,18 @@ export const createConsumer = async (
     {
       idempotency: effectConditional
         ? { mode: 'effect-conditional', key: (m) => m.body.id, client: faults.client }
-        : {
-            store: dynamoDBStore({ tableName: tables.idempotency, client: faults.client }),
-            key: (m) => m.body.id,
-            fingerprint: (m) => m.body,
-            optimistic: combination.mode === 'optimistic',
-          },
+        : combination.mode === 'group-window'
+          ? {
+              store: dynamoDBStore({ tableName: tables.idempotency, client: faults.client }),
+              key: (m) => m.body.id,
+              record: 'group-window',
+            }
+          : {
+              store: dynamoDBStore({ tableName: tables.idempotency, client: faults.client }),
+              key: (m) => m.body.id,
+              fingerprint: (m) => m.body,
+              optimistic: combination.mode === 'optimistic',
+            },
       groupCommit: combination.groupCommit,
       // Effect-conditional keeps no records; its FIFO fences live in the idempotency table all the same.
       fence: options.fence ?? { tableName: tables.idempotency },

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type Combination, keepsRecord } from './combinations.ts';
+import { type Combination, keepsRecord, whyNoFingerprint } from './combinations.ts';
 import { type ConsumerOptions, createConsumer, type Tables } from './harness.ts';
 
 /**
@@ -15,12 +15,13 @@ export type Promise_ = {
   run: (combination: Combination, tables: Tables) => Promise<void>;
 };
 
-const noFingerprint = (c: Combination) =>
+const noFingerprint = (c: Combination) => (keepsRecord(c) ? undefined : whyNoFingerprint(c));
+const noExpiry = (c: Combination) =>
   keepsRecord(c)
     ? undefined
-    : 'effect-conditional keeps no record, so no fingerprint (refused at construction)';
-const noExpiry = (c: Combination) =>
-  keepsRecord(c) ? undefined : 'effect-conditional keys never expire: the marker lives as long as the item';
+    : c.mode === 'group-window'
+      ? 'group-window keeps no record to expire; a key leaves the window after expiresAfterMs (test/integration/sqs/group-window.test.ts)'
+      : 'effect-conditional keys never expire: the marker lives as long as the item';
 const onlyFifo = (c: Combination) =>
   c.queue === 'fifo' ? undefined : 'a standard queue has no message groups to keep in order';
 
@@ -52,6 +53,20 @@ export const promises: Promise_[] = [
         k.message({ id: 'a', amount: 1 }),
       ]);
       expect(left).toEqual([]);
+      expect([await k.captures('a'), await k.captures('b')]).toEqual([1, 1]);
+      expect(k.totals()).toMatchObject({ MessagesProcessed: 2, DuplicatesSuppressed: 1 });
+    },
+  },
+  {
+    id: 'resend-across-batches',
+    title:
+      "a producer's resend (the same key in a new message, a later batch, after another message of its group) is a duplicate",
+    section: 'the-record-s-life',
+    async run(c, t) {
+      const k = await consumer(c, t);
+      expect(k.failed(await k.invoke([k.message({ id: 'a', amount: 1 })]))).toEqual([]);
+      const resend = [k.message({ id: 'b', amount: 2 }), k.message({ id: 'a', amount: 1 })];
+      expect(k.failed(await k.invoke(resend))).toEqual([]);
       expect([await k.captures('a'), await k.captures('b')]).toEqual([1, 1]);
       expect(k.totals()).toMatchObject({ MessagesProcessed: 2, DuplicatesSuppressed: 1 });
     },
