@@ -76,6 +76,11 @@ export default defineScenario({
       description:
         "CapturePayment parks a customer's later orders behind a dead-lettered one until it is replayed (with --outage and --replay)",
     },
+    'without-backoff': {
+      context: { retryBackoff: 'off' },
+      description:
+        "CapturePayment without the retry backoff: every returned order waits out the queue's visibility timeout",
+    },
     optimistic: {
       context: { idempotencyCommit: 'optimistic' },
       description: 'CapturePayment commits optimistically: one request per order',

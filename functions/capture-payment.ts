@@ -41,6 +41,13 @@ const ordering = process.env.ORDERING ?? 'auto';
 const fence = process.env.FENCE ?? 'on';
 // 'park-group': a customer's later orders follow a dead-lettered one to the DLQ, in order, until it is replayed.
 const onDeadLetter = process.env.ON_DEAD_LETTER ?? 'continue';
+// 'off' measures what the retry backoff saves: every returned order waits out the visibility timeout.
+const retryBackoff = process.env.RETRY_BACKOFF ?? 'on';
+if (retryBackoff !== 'on' && retryBackoff !== 'off') {
+  throw new ConfigurationError(
+    `RETRY_BACKOFF must be 'on' or 'off', received ${JSON.stringify(retryBackoff)}.`,
+  );
+}
 if (onDeadLetter !== 'continue' && onDeadLetter !== 'park-group') {
   throw new ConfigurationError(
     `ON_DEAD_LETTER must be 'continue' or 'park-group', received ${JSON.stringify(onDeadLetter)}.`,
@@ -115,6 +122,7 @@ export const handler = sqsBatch(
     parse: Order,
     ordering,
     ...(fence === 'off' ? { fence: false as const } : {}),
+    ...(retryBackoff === 'off' ? { retryBackoff: false as const } : {}),
     ...(onDeadLetter === 'park-group' && !documents ? { onDeadLetter } : {}),
     ...(documents
       ? {}

@@ -7,6 +7,7 @@
 //   ordering                CapturePayment's FIFO ordering: 'auto' (default) or 'none' (a mutation for the proof)
 //   fence                   CapturePayment's FIFO fence: 'on' (default) or 'off' (a mutation for the proof)
 //   onDeadLetter            CapturePayment after a dead letter: 'continue' (default) or 'park-group'
+//   retryBackoff            CapturePayment's retry backoff: 'on' (default) or 'off'
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lib/errors.ts';
@@ -19,6 +20,7 @@ const contextOf = (app: App) => {
   const ordering = app.node.tryGetContext('ordering');
   const fence = app.node.tryGetContext('fence');
   const onDeadLetter = app.node.tryGetContext('onDeadLetter');
+  const backoff = app.node.tryGetContext('retryBackoff');
   const seconds = timeout === undefined ? undefined : Number(timeout);
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= 900)) {
     throw new ConfigurationError(
@@ -55,7 +57,13 @@ const contextOf = (app: App) => {
       `Context onDeadLetter must be 'continue' or 'park-group', received ${JSON.stringify(onDeadLetter)}.`,
     );
   }
+  if (backoff !== undefined && backoff !== 'on' && backoff !== 'off') {
+    throw new ConfigurationError(
+      `Context retryBackoff must be 'on' or 'off', received ${JSON.stringify(backoff)}.`,
+    );
+  }
   return {
+    ...(backoff === undefined ? {} : { retryBackoff: backoff as 'on' | 'off' }),
     ...(onDeadLetter === undefined ? {} : { onDeadLetter: onDeadLetter as 'continue' | 'park-group' }),
     ...(fence === undefined ? {} : { fence: fence as 'on' | 'off' }),
     ...(ordering === undefined ? {} : { ordering: ordering as 'auto' | 'none' }),

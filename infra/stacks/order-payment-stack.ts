@@ -69,6 +69,8 @@ export type OrderPaymentStackProps = StackProps & {
    * @default 'continue'
    */
   readonly onDeadLetter?: 'continue' | 'park-group';
+  /** CapturePayment's retry backoff (sqsBatch's `retryBackoff`): `'off'` to measure what it saves. @default 'on' */
+  readonly retryBackoff?: 'on' | 'off';
 };
 
 export const orderPaymentDefaults = {
@@ -80,6 +82,7 @@ export const orderPaymentDefaults = {
   ordering: 'auto',
   fence: 'on',
   onDeadLetter: 'continue',
+  retryBackoff: 'on',
 } as const;
 
 /**
@@ -124,6 +127,7 @@ export class OrderPaymentStack extends Stack {
         ORDERING: props.ordering ?? orderPaymentDefaults.ordering,
         FENCE: props.fence ?? orderPaymentDefaults.fence,
         ON_DEAD_LETTER: props.onDeadLetter ?? orderPaymentDefaults.onDeadLetter,
+        RETRY_BACKOFF: props.retryBackoff ?? orderPaymentDefaults.retryBackoff,
       },
       timeout,
       maxConcurrency: 10,

@@ -6,8 +6,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FunctionCrashError } from './errors.ts';
+import { groupWaits } from './group-waits.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { lateInvocations } from './late-invocation.ts';
+import type { SqsEventSourceFaults } from './sqs-event-source-faults.ts';
 
 export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
@@ -24,31 +26,11 @@ export type BatchReport = {
   error?: unknown;
   /** The batch's first message, to name where an error came from. */
   messageId?: string;
+  /** FIFO: how long (ms) each group of the batch had stood still since a batch returned its records. */
+  groupWaitsMs?: number[];
 };
 
-/**
- * Faults the event source injects, each asked per batch or per record; return true to inject.
- * They mimic what SQS and Lambda do to a consumer, so a run can prove the handler survives them.
- */
-export type SqsEventSourceFaults = {
-  /** The invocation dies after the handler returned: its response is lost and the whole batch comes back. */
-  crashAfterHandler?: (event: SQSEvent) => boolean;
-  /**
-   * SQS hands the record to a second consumer at the same time: a concurrent invocation with that
-   * record alone — on a FIFO queue, with its group's records before it in the batch, in order.
-   */
-  duplicateDelivery?: (record: SQSRecord) => boolean;
-  /** The record's acknowledgment comes after its visibility timeout: it is not deleted, and SQS delivers it again. */
-  lateAck?: (record: SQSRecord) => boolean;
-  /**
-   * The invocation starts late, after its records' visibility ran out (see `lateInvocations`):
-   * throttled invokes burn the batch's receives until its last, which starts only once the
-   * records were made visible and another invocation moved each of their groups past them.
-   */
-  lateStart?: (event: SQSEvent) => boolean;
-  /** The records a late invocation holds when it starts: those on their last receive SQS moves to the DLQ. */
-  startedLate?: (records: readonly SQSRecord[]) => void;
-};
+export type { SqsEventSourceFaults } from './sqs-event-source-faults.ts';
 
 export type SqsEventSourceOptions = {
   client: SQSClient;
@@ -161,20 +143,24 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
   const faults = options.faults ?? {};
   let invocations = 0;
   const late = faults.lateStart ? lateInvocations(options.client, options.queueUrl) : undefined;
+  const waits = groupWaits();
 
   const runBatch = async (messages: Message[]): Promise<BatchReport> => {
     const records = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
-    const chosen = () => faults.lateStart!({ Records: records });
-    if (late && (await late.before(records, chosen, faults.startedLate)) === 'throttled')
-      return {
-        records: records.length,
-        groups: groupsIn(records),
-        deleted: 0,
-        retried: records.length,
-        outcome: 'throttled',
-        ...(records[0] ? { messageId: records[0].messageId } : {}),
-      };
     const ids = new Set(records.map((record) => record.messageId));
+    const waited = waits.received(records);
+    const groupWaitsMs = waited.length > 0 ? { groupWaitsMs: waited } : {};
+    const chosen = () => faults.lateStart!({ Records: records });
+    if (late && (await late.before(records, chosen, faults.startedLate)) === 'throttled') {
+      waits.returned(records, ids);
+      const [first] = records;
+      const about = {
+        groups: groupsIn(records),
+        ...groupWaitsMs,
+        ...(first ? { messageId: first.messageId } : {}),
+      };
+      return { records: records.length, deleted: 0, retried: records.length, outcome: 'throttled', ...about };
+    }
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
     let report: Omit<BatchReport, 'deleted' | 'retried' | 'groups'>;
@@ -227,6 +213,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       clearTimeout(timer);
     }
     await duplicate;
+    waits.returned(records, failed);
     const done = records.filter((record) => !failed.has(record.messageId) && !faults.lateAck?.(record));
     // Count what SQS confirms: an entry it fails to delete comes back after the visibility timeout.
     let deleted = 0;
@@ -248,6 +235,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
       groups: groupsIn(records),
       deleted,
       retried: failed.size,
+      ...groupWaitsMs,
       ...(messageId ? { messageId } : {}),
     };
   };

@@ -27,6 +27,14 @@ export const formatReport = (report: VerifyReport): string => {
     ],
     ['processed / duplicates suppressed', `${report.processed} / ${report.duplicatesSuppressed}`],
     ['late commits fenced off', String(report.lateCommitsFenced ?? 0)],
+    ...(report.groupWaits && report.groupWaits.count > 0
+      ? [
+          [
+            'groups held back by a retry',
+            `${report.groupWaits.count} times, median ${report.groupWaits.medianSeconds} s, max ${report.groupWaits.maxSeconds} s (${report.groupWaits.totalSeconds} s in all)`,
+          ] as [string, string],
+        ]
+      : []),
     ['redriven to the DLQ by SQS', redrivenFigure(report.redriven ?? [])],
     ...(report.outage
       ? [

@@ -29,6 +29,8 @@ export type FunctionActivity = FunctionErrors & {
   acked: number;
   retried: number;
   timedOut: number;
+  /** FIFO: each time a group stood still after a batch returned its records, how long (ms), until its next receive. */
+  groupWaitsMs?: number[];
 };
 
 export type { Check } from './scenario.ts';
@@ -65,6 +67,8 @@ export type VerifyReport = {
   reorderedAfterRedrive: number;
   /** `--replay`: the dead letters sent back after the app drained. */
   replay?: ReplayPhase;
+  /** How long the consumers' FIFO groups stood still after a batch returned their records (retry backoff, visibility timeouts). */
+  groupWaits: { count: number; medianSeconds: number; maxSeconds: number; totalSeconds: number };
   /** `--outage`: how long the downstream was down, and the requests it failed. */
   outage?: { seconds: number; requests: number };
   faultsInjected: Record<FaultKind, number>;
@@ -99,6 +103,17 @@ export type VerifyReport = {
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 const add = (a: Counters, b: Counters) =>
   Object.fromEntries(Object.keys(a).map((k) => [k, a[k as CounterName] + b[k as CounterName]])) as Counters;
+
+const summarizeWaits = (waits: number[]) => {
+  const sorted = [...waits].sort((a, b) => a - b);
+  const seconds = (ms: number) => Math.round(ms / 100) / 10;
+  return {
+    count: sorted.length,
+    medianSeconds: seconds(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    maxSeconds: seconds(sorted.at(-1) ?? 0),
+    totalSeconds: seconds(sorted.reduce((a, b) => a + b, 0)),
+  };
+};
 
 const relation = (name: string, metric: number, op: '=' | '≥', truth: number, why: string): Check => ({
   name,
@@ -235,6 +250,11 @@ export const buildReport = (input: {
     poison,
     duplicatesSuppressed: consumers.DuplicatesSuppressed,
     lateCommitsFenced: consumers.LateCommitsFenced,
+    groupWaits: summarizeWaits(
+      input.functions
+        .filter((f) => input.consumerServices.includes(f.service))
+        .flatMap((f) => f.groupWaitsMs ?? []),
+    ),
     redriven: truth.redriven,
     reorderedAfterRedrive: truth.reorderedAfterRedrive,
     ...(input.replay ? { replay: input.replay } : {}),

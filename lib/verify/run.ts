@@ -109,6 +109,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           acked: 0,
           retried: 0,
           timedOut: 0,
+          groupWaitsMs: [],
           errors: 0,
           firstErrors: [],
         },
@@ -139,6 +140,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           a.acked += report.deleted;
           a.retried += report.retried;
           if (report.outcome === 'timeout') a.timedOut += report.records;
+          if (report.groupWaitsMs) a.groupWaitsMs?.push(...report.groupWaitsMs);
         }
       },
     });

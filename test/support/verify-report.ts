@@ -30,6 +30,7 @@ export const sampleReport = (ok = true): VerifyReport => {
     duplicatesSuppressed: 40,
     lateCommitsFenced: 0,
     reorderedAfterRedrive: 0,
+    groupWaits: { count: 0, medianSeconds: 0, maxSeconds: 0, totalSeconds: 0 },
     redriven: [],
     faultsInjected: {
       ...verifyDefaults.rates,
