@@ -104,6 +104,13 @@ export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<st
 
 const TIMED_OUT = Symbol('timed out');
 
+// A second delivery comes with a receipt handle of its own: what it deletes or changes with it is
+// not the first delivery's to lose (SQS refuses a handle that is not the message's current one).
+const asSecondDelivery = (record: SQSRecord): SQSRecord => ({
+  ...record,
+  receiptHandle: `${record.receiptHandle}#second-delivery`,
+});
+
 const groupsIn = (records: SQSRecord[]) =>
   new Set(records.flatMap((record) => record.attributes?.MessageGroupId ?? [])).size;
 
@@ -172,7 +179,7 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
         ? undefined
         : options
             .handler(
-              { Records: duplicates },
+              { Records: duplicates.map(asSecondDelivery) },
               localLambdaContext(functionName, Date.now() + timeoutMs, `local-${++invocations}`),
             )
             .catch(() => undefined);

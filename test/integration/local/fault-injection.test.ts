@@ -152,6 +152,7 @@ describe('faults injected by the SQS event source', () => {
     bodies?: string[],
   ) => {
     const invocations: string[][] = [];
+    const handles: string[][] = [];
     const reports: BatchReport[] = [];
     let active = 0;
     let maxActive = 0;
@@ -164,6 +165,7 @@ describe('faults injected by the SQS event source', () => {
         active += 1;
         maxActive = Math.max(maxActive, active);
         invocations.push(event.Records.map((r) => r.body));
+        handles.push(event.Records.map((r) => r.receiptHandle));
         await new Promise((resolve) => setTimeout(resolve, 50));
         active -= 1;
         return { batchItemFailures: [] };
@@ -173,7 +175,7 @@ describe('faults injected by the SQS event source', () => {
     const deadline = Date.now() + 8_000;
     while (Date.now() < deadline && !until(reports)) await new Promise((r) => setTimeout(r, 50));
     await source.stop();
-    return { invocations, reports, maxActive };
+    return { invocations, handles, reports, maxActive };
   };
 
   it('crashAfterHandler: the handler ran, the response is lost, the record comes back and is then deleted', async () => {
@@ -198,11 +200,13 @@ describe('faults injected by the SQS event source', () => {
 
   it('duplicateDelivery: a second invocation gets the same record at the same time, and deletes nothing', async () => {
     let duplicates = 1;
-    const { invocations, reports, maxActive } = await run(
+    const { invocations, handles, reports, maxActive } = await run(
       { duplicateDelivery: () => duplicates-- > 0 },
       (r) => r.length > 0,
     );
     expect(invocations).toEqual([['m'], ['m']]);
+    // Each delivery has its own receipt handle: the second cannot delete or hide the first's message.
+    expect(new Set(handles.flat()).size).toBe(2);
     expect(maxActive).toBe(2);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ outcome: 'ok', deleted: 1 });
