@@ -65,9 +65,10 @@ describe('a user installs the packed package and proves their own app', () => {
     '0.05',
     '--redeliver',
     '0.05',
-    // A late invocation per batch is rarer still: 60 messages give it only a few batches to start in.
+    // Not late invocations: 60 messages give them two or three batches to start in, fewer than the
+    // three a kind must fire (late-invocation.test.ts and the example app's runs cover them).
     '--late',
-    '0.2',
+    '0',
   ];
 
   it('verify ends ok with faults injected, both consumers run from their bundles, and the alarms as they should be', async () => {
