@@ -3,7 +3,14 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from '../verify/format.ts';
 import { renderHtmlReport } from '../verify/html.ts';
 import { findScenarioFile, loadScenario } from '../verify/load-scenario.ts';
-import { type FaultRates, RATE_FLAGS, type VerifyOptions, verifyDefaults } from '../verify/options.ts';
+import {
+  type FaultRates,
+  RATE_FLAGS,
+  TABLES_ON_DISK_FROM,
+  tablesOf,
+  type VerifyOptions,
+  verifyDefaults,
+} from '../verify/options.ts';
 import type { Progress } from '../verify/run.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { CliSetupError } from './errors.ts';
@@ -35,6 +42,7 @@ type VerifyFlags = AppOptions & {
   unorderedRetries?: boolean;
   allowUnexercised?: boolean;
   outage?: number;
+  tables?: 'memory' | 'disk';
   replay?: boolean;
 } & Record<string, unknown>;
 
@@ -141,6 +149,12 @@ export const addVerifyCommand = (program: Command) => {
       '--unordered-retries',
       "mutation: the workload's producer retries after later messages of the same group (the proof must fail)",
     )
+    .addOption(
+      new Option(
+        '--tables <where>',
+        `where DynamoDB Local keeps the tables: memory (faster) or disk (memory flat in the message count; the default from ${TABLES_ON_DISK_FROM.toLocaleString('en-US')} messages)`,
+      ).choices(['memory', 'disk']),
+    )
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a page with charts')
     .option('--quiet', 'no progress bar')
@@ -175,6 +189,7 @@ export const addVerifyCommand = (program: Command) => {
         allowUnexercised: flags.allowUnexercised === true,
         ...(flags.outage ? { outageSeconds: flags.outage } : {}),
         ...(flags.replay ? { replay: true } : {}),
+        ...(flags.tables ? { tables: flags.tables } : {}),
       };
       const context = {
         ...scenario.context,
@@ -182,7 +197,7 @@ export const addVerifyCommand = (program: Command) => {
       };
       const app = await prepareApp(flags, projectRoot, context);
       console.log(
-        `Deploying the app locally; then ${options.messages} messages in ${options.groups} groups under injected faults (seed ${options.seed})${variants.length > 0 ? `, variant: ${variants.join(', ')}` : ''}…`,
+        `Deploying the app locally; then ${options.messages} messages in ${options.groups} groups under injected faults (seed ${options.seed}, tables ${tablesOf(options) === 'disk' ? 'on disk' : 'in memory'})${variants.length > 0 ? `, variant: ${variants.join(', ')}` : ''}…`,
       );
       const { runVerify } = await import('../verify/run.ts');
       try {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { JavaNotFoundError, LocalStackStartError } from './errors.ts';
 import { freePort, waitUntilAnswering } from './ports.ts';
@@ -37,9 +38,15 @@ const assertJava = (java: string): void => {
 
 // Java is started under a small shell watchdog that reads our end of a pipe: if this
 // process dies in any way (even SIGKILL), the pipe closes, `read` returns and the
-// watchdog kills Java. Without it a crashed test run would leave DynamoDB Local behind.
+// watchdog kills Java. Without it a crashed test run would leave DynamoDB Local behind. Once Java
+// has ended, it removes the database's directory, if any.
 const WATCHDOG =
-  'java_bin="$1"; shift; "$java_bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' EXIT INT TERM HUP; read _ignored; kill $pid 2>/dev/null; wait $pid';
+  'java_bin="$1"; shift; "$java_bin" "$@" & pid=$!; ' +
+  'trap \'kill $pid 2>/dev/null; wait $pid; [ -n "$DATA_DIRECTORY" ] && rm -rf "$DATA_DIRECTORY"\' EXIT; ' +
+  "trap 'exit' INT TERM HUP; read _ignored; exit";
+
+// Java's heap for DynamoDB Local with its tables on disk (requests and SQLite's page cache).
+const DISK_HEAP_MB = 512;
 
 /**
  * Starts AWS's DynamoDB Local in memory on a free port and resolves once it answers HTTP.
@@ -50,17 +57,31 @@ const WATCHDOG =
  * await ddb.stop();
  */
 export const startDynamoDBLocal = async (
-  options: { java?: string; port?: number; startTimeoutMs?: number } = {},
+  options: {
+    java?: string;
+    port?: number;
+    startTimeoutMs?: number;
+    /**
+     * Where the tables live: in Java's memory, or in a database file in a fresh temp directory
+     * (removed when DynamoDB Local ends, however this process ends), so that a long run's memory
+     * stays flat in the item count. @default 'memory'
+     */
+    storage?: 'memory' | 'disk';
+  } = {},
 ): Promise<RunningDynamoDBLocal> => {
   const java = options.java ?? process.env.JAVA ?? 'java';
   assertJava(java);
   const cwd = jarDirectory();
   const port = options.port ?? (await freePort());
+  const dataDirectory =
+    options.storage === 'disk' ? mkdtempSync(join(tmpdir(), 'reliable-events-dynamodb-')) : undefined;
   const args = [
+    // On disk, the tables are not in Java's heap: a bounded one keeps a long run's memory flat.
+    ...(dataDirectory ? [`-Xmx${DISK_HEAP_MB}m`] : []),
     `-Djava.library.path=${join(cwd, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(cwd, 'DynamoDBLocal.jar'),
-    '-inMemory',
+    ...(dataDirectory ? ['-dbPath', dataDirectory] : ['-inMemory']),
     '-sharedDb',
     '-disableTelemetry',
     '-port',
@@ -68,6 +89,7 @@ export const startDynamoDBLocal = async (
   ];
   const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', java, ...args], {
     cwd,
+    env: { ...process.env, DATA_DIRECTORY: dataDirectory ?? '' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

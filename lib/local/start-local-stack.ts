@@ -22,6 +22,11 @@ export type LocalStackOptions = {
   dynamodbPort?: number;
   /** The SQS emulator's port. @default a free one */
   sqsPort?: number;
+  /**
+   * Where DynamoDB Local keeps its tables: in memory, or on disk in a temp directory removed
+   * when it stops (a long run's memory then stays flat in the item count). @default 'memory'
+   */
+  dynamodbStorage?: 'memory' | 'disk';
 };
 
 const defaults = { region: 'us-east-1', startTimeoutMs: 30_000 } as const;
@@ -34,7 +39,7 @@ export const localClientConfig = (stack: Pick<LocalStack, 'region' | 'credential
 });
 
 /**
- * Starts DynamoDB Local (Java, in memory) and the SQS emulator on free 127.0.0.1 ports,
+ * Starts DynamoDB Local (Java, in memory unless told otherwise) and the SQS emulator on free 127.0.0.1 ports,
  * waits until both answer, and returns their endpoints. If either fails to start, the
  * other is stopped before the error is thrown. DynamoDB Local runs under a watchdog, so it
  * ends with this process even when `stop()` is never reached (Ctrl-C, a crash, SIGKILL).
@@ -47,7 +52,12 @@ export const localClientConfig = (stack: Pick<LocalStack, 'region' | 'credential
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const opts = { ...defaults, ...options };
   const [dynamodb, sqs] = await Promise.allSettled([
-    startDynamoDBLocal({ java: opts.java, startTimeoutMs: opts.startTimeoutMs, port: opts.dynamodbPort }),
+    startDynamoDBLocal({
+      java: opts.java,
+      startTimeoutMs: opts.startTimeoutMs,
+      port: opts.dynamodbPort,
+      ...(opts.dynamodbStorage ? { storage: opts.dynamodbStorage } : {}),
+    }),
     startSqsEmulator({ region: opts.region, port: opts.sqsPort }),
   ]);
   if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {

@@ -54,7 +54,19 @@ export type VerifyOptions = {
    * `replayDeadLetters`, as an operator would after an outage, and wait for it to drain again. @default false
    */
   replay?: boolean;
+  /**
+   * Where DynamoDB Local keeps the app's tables: in memory (faster), or on disk, so that memory
+   * stays flat however many messages the run sends. @default 'disk' from `TABLES_ON_DISK_FROM` messages
+   */
+  tables?: 'memory' | 'disk';
 };
+
+/** From this many messages, a run keeps DynamoDB Local's tables on disk unless told otherwise. */
+export const TABLES_ON_DISK_FROM = 20_000;
+
+/** Where a run keeps its tables: as asked, else on disk from `TABLES_ON_DISK_FROM` messages. */
+export const tablesOf = (options: Pick<VerifyOptions, 'messages' | 'tables'>): 'memory' | 'disk' =>
+  options.tables ?? (options.messages >= TABLES_ON_DISK_FROM ? 'disk' : 'memory');
 
 /** The defaults, quoted by `reliable-events verify --help`. */
 export const verifyDefaults = {
