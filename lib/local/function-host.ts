@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { EmfDocument } from '../metrics/sinks.ts';
 import type { LocalFunction } from './deploy-local.ts';
 import { FunctionLoadError, FunctionTimeoutError } from './errors.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { heapLimits, lambdaEnvironment } from './lambda-environment.ts';
 import { runtimeSupport } from './lambda-runtimes.ts';
 import { describeLoadFailure } from './load-failure.ts';
 
@@ -77,6 +77,7 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
         : {}),
       // The function's own variables, then those Lambda defines (reserved: a function cannot set them).
       env: { ...options.baseEnvironment, ...fn.environment, ...lambdaEnvironment(fn) },
+      resourceLimits: heapLimits(fn),
       stdout: true,
       stderr: true,
     });

@@ -171,3 +171,27 @@ describe('the local runtime provides what Lambda provides to a function', () => 
     );
   });
 });
+
+describe("a sandbox's memory is its function's memory size, as on Lambda", () => {
+  // Keeps about `mb` of live arrays, then answers with the heap limit the sandbox was given.
+  const hog = (mb: number) => `"use strict";
+const v8 = require("node:v8");
+const kept = [];
+exports.handler = async () => {
+  for (let i = 0; i < ${mb}; i++) kept.push(new Array(131072).fill(i));
+  return Math.round(v8.getHeapStatistics().heap_size_limit / 1048576);
+};
+`;
+
+  it('a handler within its memory runs, with a heap limit that follows MemorySize', async () => {
+    const small = await host(asset({ 'index.js': hog(1) }), { memoryMb: 128 }).invoke({});
+    const large = await host(asset({ 'index.js': hog(1) }), { memoryMb: 1024 }).invoke({});
+    expect(small).toBeLessThanOrEqual(160);
+    expect(large).toBeGreaterThan(900);
+  });
+
+  it('a handler that outgrows its memory fails the invocation, as Lambda ends the sandbox', async () => {
+    const fn = host(asset({ 'index.js': hog(300) }), { memoryMb: 128 });
+    await expect(fn.invoke({})).rejects.toThrow(/memory/i);
+  }, 30_000);
+});
