@@ -131,6 +131,8 @@ export const checkGroundTruth = async (input: {
   scenario: Pick<Scenario, 'effects' | 'order' | 'checks'>;
   driven: LocalQueue;
   planned: readonly PlannedMessage[];
+  /** The planned messages by key, when the plan keeps them so. @default built from `planned` */
+  byKey?: ReadonlyMap<string, PlannedMessage>;
   sent: SentWorkload;
   /** Dead-letter queues of the scenario's other workloads: theirs to check, not "other" here. @default none */
   workloadDlqs?: ReadonlySet<string>;
@@ -138,8 +140,8 @@ export const checkGroundTruth = async (input: {
   countOthers?: boolean;
   /** Message ids of the records late invocations held when they started (the fault injector's). @default none */
   startedLate?: ReadonlySet<string>;
-  /** Bodies of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
-  replayedBodies?: ReadonlySet<string>;
+  /** Keys of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
+  replayedKeys?: ReadonlySet<string>;
   /**
    * Keys with an effect when the replay began: a replayed one of those was applied before the
    * replay (an unfenced late commit, say), so the replay did not reorder it. @default none
@@ -147,7 +149,7 @@ export const checkGroundTruth = async (input: {
   appliedBeforeReplay?: ReadonlySet<string>;
 }): Promise<GroundTruth> => {
   const { context, scenario, driven, planned, sent } = input;
-  const byKey = new Map(planned.map((m) => [m.key, m]));
+  const byKey = input.byKey ?? new Map(planned.map((m) => [m.key, m]));
   const applied = await callScenario('effects()', () => scenario.effects(context));
 
   const dlqArn = dlqArnOf(driven);
@@ -174,7 +176,7 @@ export const checkGroundTruth = async (input: {
   // again (a resend, a replay); a late invocation's own commit landing after them is the consumer's.
   // A replayed key already applied before the replay was not reordered by it, unless a resend applied it.
   const replayedKeys = planned
-    .filter((m) => input.replayedBodies?.has(m.body) && (m.resend || !input.appliedBeforeReplay?.has(m.key)))
+    .filter((m) => input.replayedKeys?.has(m.key) && (m.resend || !input.appliedBeforeReplay?.has(m.key)))
     .map((m) => m.key);
   const redrivenKeys = new Set([
     ...redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),

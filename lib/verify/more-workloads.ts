@@ -8,7 +8,7 @@ import { ScenarioError } from './errors.ts';
 import type { VerifyOptions } from './options.ts';
 import { seededRandom } from './random.ts';
 import type { Scenario, ScenarioContext, Workload } from './scenario.ts';
-import { type PlannedMessage, planMessages, type SentWorkload, sendMessages } from './workload.ts';
+import { type Plan, planWorkload, type SentWorkload, sendMessages } from './workload.ts';
 import { type WorkloadReport, workloadReport } from './workload-checks.ts';
 
 /** One of the scenario's other workloads, with its queue and the functions that consume it. */
@@ -30,8 +30,10 @@ export const drivenWorkloads = (scenario: Scenario, deployment: LocalDeployment)
   });
 
 /** Each workload's messages, from a generator seeded apart from the first workload's. */
-export const planWorkloads = (workloads: readonly DrivenWorkload[], options: VerifyOptions) =>
-  workloads.map((w, i) => planMessages(w.workload, options, seededRandom(options.seed + 7_919 * (i + 1))));
+export const planWorkloads = (workloads: readonly DrivenWorkload[], options: VerifyOptions): Plan[] =>
+  workloads.map((w, i) =>
+    planWorkload(w.workload, options, () => seededRandom(options.seed + 7_919 * (i + 1))),
+  );
 
 /**
  * Sends each workload through a producer of its own on `client` (the faulty proxy the first
@@ -39,7 +41,7 @@ export const planWorkloads = (workloads: readonly DrivenWorkload[], options: Ver
  */
 export const sendWorkloads = (
   workloads: readonly DrivenWorkload[],
-  planned: readonly PlannedMessage[][],
+  plans: readonly Plan[],
   client: SQSClient,
   onSent: (i: number, sent: number) => void,
 ): Promise<SentWorkload[]> =>
@@ -51,7 +53,7 @@ export const sendWorkloads = (
           client,
           metrics: createReliabilityMetrics({ sink: memorySink(), service: 'verify-producer' }),
         }),
-        planned[i]!,
+        plans[i]!.messages(),
         (n) => onSent(i, n),
       ),
     ),
@@ -64,7 +66,7 @@ export const workloadDlqs = (workloads: readonly DrivenWorkload[]): Set<string> 
 /** Each workload's report, from its effects, its order and its dead-letter queue. */
 export const checkWorkloads = async (
   workloads: readonly DrivenWorkload[],
-  planned: readonly PlannedMessage[][],
+  plans: readonly Plan[],
   sent: readonly SentWorkload[],
   context: ScenarioContext,
 ): Promise<WorkloadReport[]> => {
@@ -74,7 +76,8 @@ export const checkWorkloads = async (
       context,
       scenario: { effects: w.workload.effects, ...(w.workload.order ? { order: w.workload.order } : {}) },
       driven: w.driven,
-      planned: planned[i]!,
+      planned: plans[i]!.planned,
+      byKey: plans[i]!.byKey,
       sent: sent[i]!,
       countOthers: false,
     });
@@ -83,9 +86,9 @@ export const checkWorkloads = async (
         queue: w.driven.logicalId,
         promise: w.workload.promise ?? 'exactly-once',
         truth,
-        messages: planned[i]!.length,
+        messages: plans[i]!.planned.length,
         sent: sent[i]!.messages,
-        poison: planned[i]!.filter((m) => m.poison).length,
+        poison: plans[i]!.planned.filter((m) => m.poison).length,
       }),
     );
   }

@@ -32,11 +32,12 @@ import {
   sendWorkloads,
   workloadDlqs,
 } from './more-workloads.ts';
+import { tablesOf } from './options.ts';
 import { keyedRandom, seededRandom } from './random.ts';
 import { replayDrivenDlq } from './replay-phase.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Progress, VerifyRun } from './run-types.ts';
-import { planMessages, sendMessages } from './workload.ts';
+import { bodiesOf, keysOfBodies, planWorkload, sendMessages } from './workload.ts';
 
 export type { Progress, VerifyRun } from './run-types.ts';
 
@@ -58,7 +59,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
   const startedAt = Date.now();
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   try {
-    const stack = run.stack ?? (await startLocalStack());
+    // On disk, what the run writes does not grow Java's memory with the message count.
+    const stack = run.stack ?? (await startLocalStack({ dynamodbStorage: tablesOf(options) }));
     if (!run.stack) cleanups.push(() => (stack as LocalStack).stop());
     const deployment = await deployLocal({
       stack,
@@ -152,12 +154,14 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       new DynamoDBClient(localClientConfig(stack, stack.dynamodb.endpoint)),
     );
     const context = scenarioContext({ deployment, documents, sqs, metrics: runtime.metrics.totals });
-    const planned = planMessages(scenario, options, seededRandom(options.seed));
-    const extraPlanned = planWorkloads(extras, options);
-    const everyPlanned = [planned, ...extraPlanned].flat();
+    const plan = planWorkload(scenario, options, () => seededRandom(options.seed));
+    const { planned } = plan;
+    const extraPlans = planWorkloads(extras, options);
+    const everyPlanned = [planned, ...extraPlans.map((p) => p.planned)].flat();
     injector.injected.poison = everyPlanned.filter((m) => m.poison).length;
     injector.injected.producerResend = everyPlanned.filter((m) => m.resend).length;
-    injector.spare(new Set(everyPlanned.filter((m) => m.poison || m.resend).map((m) => m.body)));
+    // The poison and resent messages' bodies, made again from the seed: the faults spare them.
+    injector.spare(bodiesOf([plan, ...extraPlans], (m) => m.poison !== undefined || m.resend));
     const expected = everyPlanned.length + injector.injected.producerResend;
 
     const generator = memorySink();
@@ -208,8 +212,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       sentSoFar = sentBy.reduce((a, b) => a + b, 0);
     };
     const [sent, extraSent] = await Promise.all([
-      sendMessages(producer, planned, (n) => onSent(0, n)),
-      sendWorkloads(extras, extraPlanned, sendClient, (i, n) => onSent(i + 1, n)),
+      sendMessages(producer, plan.messages(), (n) => onSent(0, n)),
+      sendWorkloads(extras, extraPlans, sendClient, (i, n) => onSent(i + 1, n)),
     ]);
     generatorMetrics.flush();
     phase = 'draining';
@@ -226,7 +230,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       });
     let { drained, drainedAt } = await drain();
     // An operator's replay of the dead letters, then the app drains again.
-    const poisonBodies = new Set(planned.filter((m) => m.poison).map((m) => m.body));
+    const poisonBodies = bodiesOf([plan], (m) => m.poison !== undefined);
     const appliedBeforeReplay = options.replay
       ? [...(await callScenario('effects()', () => scenario.effects(context)))].flatMap(([k, n]) =>
           n > 0 ? [k] : [],
@@ -244,13 +248,14 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       scenario,
       driven,
       planned,
+      byKey: plan.byKey,
       sent,
       workloadDlqs: workloadDlqs(extras),
       startedLate: injector.startedLate,
-      replayedBodies: new Set(replay?.bodies),
+      replayedKeys: keysOfBodies(plan, replay?.bodies ?? []),
       appliedBeforeReplay: new Set(appliedBeforeReplay),
     });
-    const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
+    const workloads = await checkWorkloads(extras, extraPlans, extraSent, context);
     const alarmsReport = forCli(await alarms.evaluator.stop());
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),

@@ -30,7 +30,6 @@ const planned: PlannedMessage[] = [1, 2, 3].map((seq) => ({
   key: `k${seq}`,
   group: 'g',
   seq,
-  body: JSON.stringify({ orderId: `k${seq}` }),
   resend: false,
 }));
 const sent = { messages: 3, resent: 0, keyOfMessage: new Map(planned.map((m, i) => [`m${i + 1}`, m.key])) };
@@ -55,7 +54,7 @@ describe('ground-truth attribution', () => {
       planned,
       sent,
       startedLate: new Set(['m2']),
-      replayedBodies: new Set([planned[1]!.body]),
+      replayedKeys: new Set([planned[1]!.key]),
       appliedBeforeReplay: new Set(['k1', 'k2', 'k3']),
     });
     expect(truth.orderViolations).toBe(1);
@@ -69,7 +68,7 @@ describe('ground-truth attribution', () => {
       driven,
       planned,
       sent,
-      replayedBodies: new Set([planned[1]!.body]),
+      replayedKeys: new Set([planned[1]!.key]),
       appliedBeforeReplay: new Set(['k1', 'k3']),
     });
     expect(truth.orderViolations).toBe(0);

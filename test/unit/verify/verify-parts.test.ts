@@ -3,7 +3,7 @@ import { orderViolationsOf } from '../../../lib/verify/check.ts';
 import { ScenarioError } from '../../../lib/verify/errors.ts';
 import { scenarioProblems } from '../../../lib/verify/load-scenario.ts';
 import { seededRandom } from '../../../lib/verify/random.ts';
-import { planMessages } from '../../../lib/verify/workload.ts';
+import { planMessages, planWorkload } from '../../../lib/verify/workload.ts';
 import exampleScenario from '../../../reliable-events.verify.ts';
 
 describe('the verify workload', () => {
@@ -108,5 +108,19 @@ describe('the order check', () => {
       duplicates: 1,
       late: [],
     });
+  });
+});
+
+describe('the plan a run keeps', () => {
+  const options = { messages: 500, groups: 7, rates: { poison: 0.05, producerResend: 0.1 } };
+
+  it('holds no body: the bodies are made again from the seed, the same on every pass and as planMessages gives them', () => {
+    const plan = planWorkload(exampleScenario, options, () => seededRandom(4));
+    expect(plan.planned.some((m) => 'body' in m)).toBe(false);
+    const first = [...plan.messages()];
+    expect([...plan.messages()]).toEqual(first);
+    expect(planMessages(exampleScenario, options, seededRandom(4))).toEqual(first);
+    expect(first.map(({ body: _, ...m }) => m)).toEqual(plan.planned);
+    expect(plan.byKey.get(first[42]!.key)).toBe(plan.planned[42]);
   });
 });
