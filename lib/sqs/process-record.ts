@@ -40,12 +40,15 @@ const deadLetter = async <Body>(
     return { kind: 'failed', error };
   }
   try {
+    // Where the consumer keeps the message's idempotency record: a replay reports it "already applied".
+    const record = prepared.message ? env.engine.recordOf?.(prepared.message) : undefined;
     await sendToDeadLetterQueue(
       await env.sqsClient(),
       env.deadLetterQueueUrl,
       prepared.record,
       error,
       env.queue,
+      record,
     );
   } catch (sendError) {
     // Never lose it: if the dead-letter send fails, SQS keeps the record and retries it.
