@@ -119,3 +119,20 @@ export const parkWrite = (
     ':expires': Math.floor(move.nowMs / 1000) + KEEP_S,
   },
 });
+
+/**
+ * Lifts the park `release` made, if it still stands: a replayed head the consumer finds already
+ * applied (a duplicate) commits nothing, so nothing else would lift it.
+ */
+export const unparkWrite = (
+  table: FenceTable,
+  move: Pick<FenceMove, 'queue' | 'group'>,
+  release: string,
+) => ({
+  TableName: table.tableName,
+  Key: { pk: fenceKeyOf(move.queue, move.group) },
+  UpdateExpression: 'REMOVE #parked, #parkedId',
+  ConditionExpression: '#parkedId = :release',
+  ExpressionAttributeNames: { '#parked': NAMES['#parked'], '#parkedId': NAMES['#parkedId'] },
+  ExpressionAttributeValues: { ':release': release },
+});

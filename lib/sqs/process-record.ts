@@ -111,6 +111,22 @@ const failure = async <Body>(
   return { kind: 'failed', error };
 };
 
+const unparkThenDuplicate = async <Body>(
+  env: BatchEnv<Body>,
+  group: GroupRun,
+  prepared: PreparedRecord<Body>,
+  release: string,
+): Promise<RecordOutcome> => {
+  try {
+    await group.fence?.unpark?.(release);
+  } catch (error) {
+    // Acknowledged now, it would leave the park standing: retried instead.
+    return failure(env, group, prepared, error);
+  }
+  env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
+  return { kind: 'duplicate', reason: 'idempotency' };
+};
+
 /** What a commit's result means for the record: the same rules whether it committed now or with its group. */
 export const outcomeOfCommit = <Body>(
   env: BatchEnv<Body>,
@@ -122,6 +138,10 @@ export const outcomeOfCommit = <Body>(
   if (result.kind === 'error') return failure(env, group, prepared, result.error);
   if (result.kind === 'skipped') return skipped;
   if (result.kind === 'duplicate') {
+    // A replayed head its consumer had already applied commits nothing: it lifts its park here,
+    // before the group's next record runs, or the group would stay parked behind it.
+    const release = fenceTicketOf(prepared.record)?.release;
+    if (release && group.fence?.unpark) return unparkThenDuplicate(env, group, prepared, release);
     env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }
