@@ -76,7 +76,8 @@ const deadLetterInOrder = async <Body>(
   const ticket = fenceTicketOf(prepared.record);
   if (group.fence?.park && ticket && env.deadLetterQueueUrl && !(error instanceof GroupParkedError)) {
     try {
-      await group.fence.park(ticket.sequence, prepared.record.messageId);
+      // A replayed head that fails again parks the group behind its new id.
+      await group.fence.park(ticket.sequence, prepared.record.messageId, ticket.release);
     } catch (parkError) {
       env.log.failed(loggedMessage(prepared, env.queue), parkError, true);
       return { kind: 'failed', error: parkError };

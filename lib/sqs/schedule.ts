@@ -102,10 +102,12 @@ export const runBatch = async <Body>(
         }),
       }),
       ...(parking && {
-        park: async (sequence: string, messageId: string) => {
+        park: async (sequence: string, messageId: string, release?: string) => {
           try {
             await table.documents.send(
-              new UpdateCommand(parkWrite(table, { ...move, nowMs: env.now() }, sequence, messageId)),
+              new UpdateCommand(
+                parkWrite(table, { ...move, nowMs: env.now() }, sequence, messageId, release),
+              ),
             );
           } catch (error) {
             // Parked already: the first park stands.
