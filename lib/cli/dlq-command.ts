@@ -6,6 +6,7 @@ import {
   readDeadLetters,
   replayDeadLetters,
 } from '../dlq/index.ts';
+import { addDiscardCommand } from './dlq-discard-command.ts';
 import {
   appliedLookupOf,
   type DlqFlags,
@@ -233,4 +234,6 @@ export const addDlqCommand = (program: Command) => {
         console.log(readNote(visibility));
       });
     });
+
+  addDiscardCommand(shared(dlq.command('discard')));
 };

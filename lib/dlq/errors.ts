@@ -14,3 +14,8 @@ export class DeadLetterOptionsError extends ConfigurationError {
 export class AppliedLookupError extends ReliableEventsError {
   static override readonly errorName: string = 'AppliedLookupError';
 }
+
+/** `dlq discard` cannot go on: the message is nowhere to be found, or its group's park cannot be. */
+export class DiscardError extends ReliableEventsError {
+  static override readonly errorName: string = 'DiscardError';
+}

@@ -1,6 +1,13 @@
 export { type Applied, type AppliedLookup, appliedDefaults, lookUpApplied } from './applied.ts';
 export type { DeadLetter } from './dead-letter-message.ts';
 export {
+  type DiscardOptions,
+  type DiscardReport,
+  discardDeadLetter,
+  discardDefaults,
+  type ParkOutcome,
+} from './discard.ts';
+export {
   AppliedLookupError,
   DeadLetterOptionsError,
   DeadLetterQueueNotFoundError,
