@@ -3,10 +3,10 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { lookUpApplied, readDeadLetters, replayDeadLetters } from '../../../lib/dlq/index.ts';
 import { localClientConfig } from '../../../lib/local/index.ts';
-import { DeadLetterAttribute } from '../../../lib/sqs/dead-letter.ts';
+import { DeadLetterAttribute, sendToDeadLetterQueue } from '../../../lib/sqs/dead-letter.ts';
 import { localClients, messagesIn } from '../../support/local.ts';
 import { createPipeline, SCOPE } from './consumer.ts';
-import { sendPlain } from './support.ts';
+import { createQueue, order, sendPlain } from './support.ts';
 
 const { sqs, dynamodb, stack } = localClients();
 const orderOf = (m: { Body?: string }) => (JSON.parse(m.Body!) as { orderId: string }).orderId;
@@ -137,5 +137,22 @@ describe('dlq replay: already applied', () => {
     // Harmless: the consumer finds the key completed and applies nothing.
     expect(await p.captures('late')).toBe(0);
     expect(await messagesIn(sqs, p.dlq.url)).toBe(0);
+  });
+
+  it('leaves the record out when it would take the dead letter past 256 KiB, so the message itself still goes through', async () => {
+    const dlq = await createQueue(sqs, 'dlq');
+    const ref = { table: 'idempotency', pk: `${SCOPE}#${'k'.repeat(2000)}` };
+    const big = order('big');
+    big.body = JSON.stringify({ orderId: 'big', pad: 'x'.repeat(262_144 - 2_000) });
+    const error = Object.assign(new Error('too big to pay'), { name: 'MessageValidationError' });
+    await sendToDeadLetterQueue(sqs, dlq.url, big, error, 'orders', ref);
+    await sendToDeadLetterQueue(sqs, dlq.url, order('small'), error, 'orders', ref);
+    const { letters } = await readDeadLetters({
+      client: sqs,
+      queueUrl: dlq.url,
+      visibilityTimeoutSeconds: 5,
+    });
+    const byOrder = Object.fromEntries(letters.map((l) => [orderOf({ Body: l.body }), l.idempotency]));
+    expect(byOrder).toEqual({ big: undefined, small: ref });
   });
 });
