@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../lib/errors.ts';
@@ -132,15 +132,29 @@ export class ReliableQueue extends Construct {
    * command finds the DLQ through the redrive policy); and the KMS actions a customer-managed key
    * on either queue needs (SQS: a sender needs kms:GenerateDataKey and kms:Decrypt, a receiver
    * kms:Decrypt — https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
-   * With `ledger`, also the conditional put and update a replay ledger makes.
+   * With `ledger`, also the conditional put and update a replay ledger makes. With
+   * `idempotencyTable`, the strongly consistent reads that report a message the consumer already
+   * applied (`--applied`, `--idempotency-table`); with `discard` as well, the update `dlq discard`
+   * makes to a group's park, on the fence items only (`dynamodb:LeadingKeys` `fence#*`).
    *
    * @example
-   * orders.grantDeadLetterReplay(operatorRole);
+   * orders.grantDeadLetterReplay(operatorRole, { idempotencyTable: idempotency.table });
    */
   grantDeadLetterReplay(
     grantee: iam.IGrantable,
-    options: { readonly ledger?: dynamodb.ITable } = {},
+    options: {
+      /** @default none */
+      readonly ledger?: dynamodb.ITable;
+      /** The consumer's idempotency table, where records and fence items live. @default none: no DynamoDB read */
+      readonly idempotencyTable?: dynamodb.ITable;
+      /** `dlq discard`: may move a group's park (needs `idempotencyTable`). @default false */
+      readonly discard?: boolean;
+    } = {},
   ): iam.Grant {
+    if (options.discard && !options.idempotencyTable)
+      throw new ConfigurationError(
+        'grantDeadLetterReplay: discard moves a park in the idempotency table; pass idempotencyTable too.',
+      );
     const grants = [
       this.deadLetterQueue.grant(
         grantee,
@@ -157,6 +171,19 @@ export class ReliableQueue extends Construct {
     const queueKey = this.queue.encryptionMasterKey;
     if (queueKey) grants.push(queueKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
     if (options.ledger) grants.push(options.ledger.grant(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem'));
+    const table = options.idempotencyTable;
+    if (table) grants.push(table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem'));
+    if (table && options.discard)
+      // Only the fence items (`fence#<queue>#<group>`), never an idempotency record.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+      grants.push(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['dynamodb:UpdateItem'],
+          resourceArns: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fence#*'] } },
+        }),
+      );
     return grants.reduce((all, grant) => all.combine(grant));
   }
 }

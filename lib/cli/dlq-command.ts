@@ -1,6 +1,22 @@
 import type { Command } from 'commander';
-import { deadLetterStats, exportDeadLetters, readDeadLetters, replayDeadLetters } from '../dlq/index.ts';
-import { type DlqFlags, date, groupCut, ledgerOf, positive, seconds, withQueues } from './dlq-setup.ts';
+import {
+  deadLetterStats,
+  exportDeadLetters,
+  lookUpApplied,
+  readDeadLetters,
+  replayDeadLetters,
+} from '../dlq/index.ts';
+import { addDiscardCommand } from './dlq-discard-command.ts';
+import {
+  appliedLookupOf,
+  type DlqFlags,
+  date,
+  groupCut,
+  ledgerOf,
+  positive,
+  seconds,
+  withQueues,
+} from './dlq-setup.ts';
 import {
   queueHeader,
   readNote,
@@ -9,6 +25,7 @@ import {
   renderReplaySummary,
   renderStats,
 } from './dlq-view.ts';
+import { CliSetupError } from './errors.ts';
 
 const shared = (command: Command) =>
   command
@@ -29,6 +46,14 @@ const shared = (command: Command) =>
       '--visibility-timeout <s>',
       'how long each message read stays hidden from consumers (default: 15 s to read, 30 s to replay); each read adds 1 to its receive count',
       seconds,
+    )
+    .option(
+      '--applied',
+      "report the messages the consumer already applied, from its idempotency table (the app's consumers' IDEMPOTENCY_TABLE, or --idempotency-table)",
+    )
+    .option(
+      '--idempotency-table <name...>',
+      'the idempotency tables to look each message up in (strongly consistent reads); implies --applied',
     );
 
 /** `reliable-events dlq stats|show|replay|export`: what is in the dead-letter queues, and putting it back. */
@@ -43,7 +68,8 @@ export const addDlqCommand = (program: Command) => {
       .description("Count dead letters by source queue, error and group; the oldest one's age."),
   ).action(async (refs: string[], flags: DlqFlags) => {
     const visibility = flags.visibilityTimeout ?? 15;
-    await withQueues(refs, flags, async (client, queues) => {
+    await withQueues(refs, flags, async (client, queues, app) => {
+      const lookup = await appliedLookupOf(flags, app);
       for (const queue of queues) {
         const read = await readDeadLetters({
           client,
@@ -53,7 +79,7 @@ export const addDlqCommand = (program: Command) => {
         const stats = deadLetterStats(read.letters);
         const cut = groupCut(read.fifo, stats);
         console.log(queueHeader(queue.name, queue.url, read.letters.length, read.approximateCount, cut));
-        console.log(renderStats(stats));
+        console.log(renderStats(stats, lookup && (await lookUpApplied(lookup, read.letters))));
       }
       console.log(readNote(visibility));
     });
@@ -66,7 +92,8 @@ export const addDlqCommand = (program: Command) => {
     .option('--limit <n>', 'at most N messages per queue', positive, 50)
     .action(async (refs: string[], flags: DlqFlags & { body?: boolean; limit: number }) => {
       const visibility = flags.visibilityTimeout ?? 15;
-      await withQueues(refs, flags, async (client, queues) => {
+      await withQueues(refs, flags, async (client, queues, app) => {
+        const lookup = await appliedLookupOf(flags, app);
         for (const queue of queues) {
           const read = await readDeadLetters({
             client,
@@ -74,6 +101,7 @@ export const addDlqCommand = (program: Command) => {
             visibilityTimeoutSeconds: visibility,
             maxMessages: flags.limit,
           });
+          const applied = lookup && (await lookUpApplied(lookup, read.letters));
           console.log(
             queueHeader(
               queue.name,
@@ -83,7 +111,8 @@ export const addDlqCommand = (program: Command) => {
               read.letters.length < flags.limit && groupCut(read.fifo, deadLetterStats(read.letters)),
             ),
           );
-          for (const letter of read.letters) console.log(renderLetter(letter, Boolean(flags.body)));
+          for (const letter of read.letters)
+            console.log(renderLetter(letter, Boolean(flags.body), applied?.get(letter.messageId)));
         }
         console.log(readNote(visibility));
       });
@@ -100,6 +129,14 @@ export const addDlqCommand = (program: Command) => {
     .option('--to <queue>', 'where messages with no recorded source go (a URL or name); without it they stay')
     .option('--dry-run', 'say what would be replayed; send and delete nothing')
     .option('--rate <n>', 'at most N messages per second', positive)
+    .option(
+      '--skip-applied',
+      'delete a message the consumer already applied instead of sending it (the first of each FIFO group is always sent); needs --applied or --idempotency-table',
+    )
+    .option(
+      '--json',
+      "print each queue's report as JSON (ids, groups, outcomes; no payloads) instead of text",
+    )
     .option(
       '--ledger-table <name>',
       'a DynamoDB table (string key "pk") recording each replay, so a re-run never resends to a standard queue',
@@ -119,12 +156,21 @@ export const addDlqCommand = (program: Command) => {
           dryRun?: boolean;
           rate?: number;
           ledgerTable?: string;
+          skipApplied?: boolean;
+          json?: boolean;
         },
       ) => {
-        await withQueues(refs, flags, async (client, queues) => {
+        await withQueues(refs, flags, async (client, queues, app) => {
+          const lookup = await appliedLookupOf(flags, app);
+          if (flags.skipApplied && !lookup)
+            throw new CliSetupError(
+              "--skip-applied needs the idempotency table to look messages up in: add --applied (the app's) or --idempotency-table NAME.",
+            );
+          const say = flags.json ? () => {} : console.log;
+          const reports = [];
           let held = 0;
           for (const queue of queues) {
-            console.log(`dead-letter queue ${queue.name}  ${queue.url}${flags.dryRun ? '  (dry run)' : ''}`);
+            say(`dead-letter queue ${queue.name}  ${queue.url}${flags.dryRun ? '  (dry run)' : ''}`);
             let shown = 0;
             const report = await replayDeadLetters({
               client,
@@ -139,7 +185,9 @@ export const addDlqCommand = (program: Command) => {
               ...(flags.rate ? { ratePerSecond: flags.rate } : {}),
               ...(flags.visibilityTimeout ? { visibilityTimeoutSeconds: flags.visibilityTimeout } : {}),
               ...(flags.ledgerTable ? { ledger: ledgerOf(flags, flags.ledgerTable) } : {}),
+              ...(lookup ? { idempotency: lookup, skipApplied: Boolean(flags.skipApplied) } : {}),
               onProgress: (progress) => {
+                if (flags.json) return;
                 if (process.stdout.isTTY) process.stdout.write(`\r  ${renderReplayProgress(progress)}`);
                 else if (progress.entries.length - shown >= 100) {
                   shown = progress.entries.length;
@@ -147,10 +195,12 @@ export const addDlqCommand = (program: Command) => {
                 }
               },
             });
-            if (process.stdout.isTTY) process.stdout.write('\n');
-            console.log(renderReplaySummary(report, Boolean(flags.dryRun)));
+            if (process.stdout.isTTY && !flags.json) process.stdout.write('\n');
+            say(renderReplaySummary(report, Boolean(flags.dryRun)));
+            reports.push({ queue: queue.name, url: queue.url, dryRun: Boolean(flags.dryRun), ...report });
             held += report.held;
           }
+          if (flags.json) console.log(JSON.stringify(reports, null, 2));
           if (held > 0) process.exitCode = 1;
         });
       },
@@ -184,4 +234,6 @@ export const addDlqCommand = (program: Command) => {
         console.log(readNote(visibility));
       });
     });
+
+  addDiscardCommand(shared(dlq.command('discard')));
 };

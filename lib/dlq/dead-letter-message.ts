@@ -1,5 +1,5 @@
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { DeadLetterAttribute } from '../sqs/dead-letter.ts';
+import { DeadLetterAttribute, type IdempotencyRecordRef } from '../sqs/dead-letter.ts';
 
 /** A message read from a dead-letter queue, with what `sqsBatch` (or SQS's redrive) recorded about it. */
 export type DeadLetter = {
@@ -16,6 +16,8 @@ export type DeadLetter = {
    * `DeadLetterQueueSourceArn` system attribute; undefined when neither is there.
    */
   source?: { queue: string; messageId?: string; recordedBy: 'reliable-events' | 'sqs' };
+  /** Where the consumer keeps the message's idempotency record (`sqsBatch` with `dynamoDBStore`); undefined when not recorded. */
+  idempotency?: IdempotencyRecordRef;
   groupId?: string;
   deduplicationId?: string;
   sequenceNumber?: string;
@@ -32,7 +34,19 @@ const OURS = new Set<string>([
   DeadLetterAttribute.SourceMessageId,
   DeadLetterAttribute.SourceQueue,
   DeadLetterAttribute.OriginalAttributes,
+  DeadLetterAttribute.IdempotencyRecord,
 ]);
+
+// Recorded by dead-letter.ts as JSON { table, pk }; anything else is not ours to trust.
+const recordRefOf = (json: string | undefined): IdempotencyRecordRef | undefined => {
+  if (!json) return undefined;
+  try {
+    const { table, pk } = JSON.parse(json) as Partial<IdempotencyRecordRef>;
+    return typeof table === 'string' && table && typeof pk === 'string' && pk ? { table, pk } : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 // dead-letter.ts packs the originals in Lambda's record shape (binary values base64) when they and
 // ours exceed SQS's 10 attributes; they go back in the SDK's shape.
@@ -66,6 +80,7 @@ export const toDeadLetter = (message: Message): DeadLetter => {
   const sourceQueue = ours(DeadLetterAttribute.SourceQueue);
   const sqsSource = system.DeadLetterQueueSourceArn;
   const sourceMessageId = ours(DeadLetterAttribute.SourceMessageId);
+  const idempotency = recordRefOf(ours(DeadLetterAttribute.IdempotencyRecord));
   return {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
@@ -85,6 +100,7 @@ export const toDeadLetter = (message: Message): DeadLetter => {
       : sqsSource
         ? { source: { queue: queueNameOfArn(sqsSource), recordedBy: 'sqs' as const } }
         : {}),
+    ...(idempotency ? { idempotency } : {}),
     ...(system.MessageGroupId ? { groupId: system.MessageGroupId } : {}),
     ...(system.MessageDeduplicationId ? { deduplicationId: system.MessageDeduplicationId } : {}),
     ...(system.SequenceNumber ? { sequenceNumber: system.SequenceNumber } : {}),

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { replayIdOf } from './dead-letter-message.ts';
+import { type DeadLetter, replayIdOf } from './dead-letter-message.ts';
 import { DeadLetterOptionsError } from './errors.ts';
 import { type DeadLetterRead, type ReadDeadLettersOptions, readDeadLetters } from './read.ts';
 
@@ -36,6 +36,24 @@ const plain = (attributes: Record<string, MessageAttributeValue>) =>
     ]),
   );
 
+/** One line of an export: a dead letter as `ExportedDeadLetter` JSON. */
+export const exportLineOf = (queueUrl: string, letter: DeadLetter, exportedAt: string): string =>
+  JSON.stringify({
+    deadLetterQueueUrl: queueUrl,
+    messageId: letter.messageId,
+    replayId: replayIdOf(letter),
+    body: letter.body,
+    attributes: plain(letter.attributes),
+    ...(letter.groupId ? { groupId: letter.groupId } : {}),
+    ...(letter.deduplicationId ? { deduplicationId: letter.deduplicationId } : {}),
+    ...(letter.sequenceNumber ? { sequenceNumber: letter.sequenceNumber } : {}),
+    ...(letter.source ? { source: letter.source } : {}),
+    ...(letter.error ? { error: letter.error } : {}),
+    receiveCount: letter.receiveCount,
+    sentAt: new Date(letter.sentAt).toISOString(),
+    exportedAt,
+  } satisfies ExportedDeadLetter);
+
 /**
  * Writes every message of a dead-letter queue it can read to `file`, one JSON object a line,
  * without deleting any. The file holds payloads: it is created readable by its owner only, and an
@@ -49,23 +67,7 @@ export const exportDeadLetters = async (
 ): Promise<DeadLetterRead & { file: string }> => {
   const read = await readDeadLetters(options);
   const exportedAt = new Date().toISOString();
-  const lines = read.letters.map((letter) =>
-    JSON.stringify({
-      deadLetterQueueUrl: options.queueUrl,
-      messageId: letter.messageId,
-      replayId: replayIdOf(letter),
-      body: letter.body,
-      attributes: plain(letter.attributes),
-      ...(letter.groupId ? { groupId: letter.groupId } : {}),
-      ...(letter.deduplicationId ? { deduplicationId: letter.deduplicationId } : {}),
-      ...(letter.sequenceNumber ? { sequenceNumber: letter.sequenceNumber } : {}),
-      ...(letter.source ? { source: letter.source } : {}),
-      ...(letter.error ? { error: letter.error } : {}),
-      receiveCount: letter.receiveCount,
-      sentAt: new Date(letter.sentAt).toISOString(),
-      exportedAt,
-    } satisfies ExportedDeadLetter),
-  );
+  const lines = read.letters.map((letter) => exportLineOf(options.queueUrl, letter, exportedAt));
   try {
     writeFileSync(options.file, lines.map((line) => `${line}\n`).join(''), { flag: 'wx', mode: 0o600 });
   } catch (error) {

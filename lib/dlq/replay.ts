@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DeleteMessageCommand,
   type MessageAttributeValue,
@@ -7,10 +6,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DeadLetterAttribute } from '../sqs/dead-letter.ts';
+import { type Applied, type AppliedLookup, lookUpApplied } from './applied.ts';
 import { type DeadLetter, replayIdOf, toDeadLetter } from './dead-letter-message.ts';
-import { DeadLetterOptionsError } from './errors.ts';
 import { openLedger, type ReplayLedger } from './ledger.ts';
-import { approximateCount, checkVisibility, RECEIVE_ATTRIBUTES, release } from './read.ts';
+import { approximateCount, RECEIVE_ATTRIBUTES, release } from './read.ts';
+import { checkReplayOptions, DEDUPLICATION_WINDOW_MS, deduplicationIdOf, matches } from './replay-rules.ts';
 import { targetResolver } from './targets.ts';
 
 /** The attribute a replayed message carries: the same value on every run, for a consumer to dedupe on. */
@@ -39,6 +39,17 @@ export type ReplayOptions = {
   timeoutMs?: number;
   /** Records each replay, so a re-run sends nothing twice to a standard queue. @default none */
   ledger?: ReplayLedger;
+  /**
+   * Looks up each message's idempotency record in these tables (strongly consistent) and reports
+   * the ones the consumer already applied (`applied` on each entry). @default none: every message `unknown`
+   */
+  idempotency?: AppliedLookup;
+  /**
+   * Delete a message found already applied instead of sending it — except the first of each FIFO
+   * group, which is always sent: it may be the head a parked group waits for, and its replay lifts
+   * the park. Without it an applied message is sent, and the consumer suppresses it. @default false
+   */
+  skipApplied?: boolean;
   onProgress?: (report: ReplayReport) => void;
   /** Called after each step; a throw stops the replay there (as a crash would). */
   onStep?: (step: 'sent' | 'deleted', letter: DeadLetter) => void | Promise<void>;
@@ -51,14 +62,20 @@ export type ReplayEntry = {
   error?: string;
   source?: string;
   target?: string;
-  outcome: 'replayed' | 'would-replay' | 'already-replayed' | 'held' | 'skipped';
+  outcome: 'replayed' | 'would-replay' | 'already-replayed' | 'already-applied' | 'held' | 'skipped';
   /** Why a message was held (left in the DLQ). */
   reason?: string;
+  /** With `idempotency`: whether the consumer already applied it (`already-applied`: deleted, not sent, with `skipApplied`). */
+  applied?: Applied['status'];
 };
 
 export type ReplayReport = {
   replayed: number;
   alreadyReplayed: number;
+  /** Selected messages the consumer had already applied (sent all the same, or deleted with `skipApplied`). */
+  alreadyApplied: number;
+  /** Of those, deleted without being sent (`skipApplied`). */
+  deletedApplied: number;
   held: number;
   skipped: number;
   approximateTotal: number;
@@ -67,37 +84,14 @@ export type ReplayReport = {
 
 export const replayDefaults = {
   dryRun: false,
+  skipApplied: false,
   visibilityTimeoutSeconds: 30,
   maxMessages: 10_000,
   timeoutMs: 900_000,
 } as const;
 
-// SQS remembers a FIFO deduplication id for 5 minutes.
-// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html
-const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
-// A deduplication id: up to 128 characters, alphanumeric and punctuation.
-const deduplicationIdOf = (replayId: string) =>
-  /^[\x21-\x7e]{1,120}$/.test(replayId)
-    ? `replay-${replayId}`
-    : `replay-${createHash('sha256').update(replayId).digest('hex')}`;
 const MAX_ATTRIBUTES = 10;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-const matches = (letter: DeadLetter, filter: NonNullable<ReplayOptions['filter']>) =>
-  (filter.group === undefined || letter.groupId === filter.group) &&
-  (filter.errorName === undefined || letter.error?.name === filter.errorName) &&
-  (filter.since === undefined || letter.sentAt >= filter.since.getTime()) &&
-  (filter.select === undefined || filter.select(letter));
-
-const checkOptions = (opts: ReplayOptions & { visibilityTimeoutSeconds: number }) => {
-  checkVisibility('visibilityTimeoutSeconds', opts.visibilityTimeoutSeconds);
-  if (opts.ratePerSecond !== undefined && !(opts.ratePerSecond > 0))
-    throw new DeadLetterOptionsError(`ratePerSecond: expected a number above 0, got ${opts.ratePerSecond}.`);
-  if (opts.filter?.since !== undefined && Number.isNaN(opts.filter.since.getTime()))
-    throw new DeadLetterOptionsError('filter.since: expected a valid date.');
-  if (!/^https?:\/\//.test(opts.queueUrl))
-    throw new DeadLetterOptionsError(`queueUrl: expected a queue URL, got ${opts.queueUrl}.`);
-};
 
 /**
  * Sends dead letters back to the queue each came from, in the DLQ's order, then deletes each from
@@ -114,11 +108,13 @@ const checkOptions = (opts: ReplayOptions & { visibilityTimeoutSeconds: number }
  */
 export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayReport> => {
   const opts = { ...replayDefaults, ...options };
-  checkOptions(opts);
+  checkReplayOptions(opts);
   const { client, queueUrl } = opts;
   const report: ReplayReport = {
     replayed: 0,
     alreadyReplayed: 0,
+    alreadyApplied: 0,
+    deletedApplied: 0,
     held: 0,
     skipped: 0,
     approximateTotal: await approximateCount(client, queueUrl),
@@ -129,6 +125,9 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
   const hold = new Map<string, string>(); // message id → receipt handle, made visible at the end
   const done = new Set<string>();
   const blockedGroups = new Set<string>();
+  // Groups this run sent a message of: the first one is always sent (it may release a park).
+  const startedGroups = new Set<string>();
+  let applied = new Map<string, Applied>();
   const startedAt = Date.now();
   const deadline = startedAt + opts.timeoutMs;
   // What this run sent: a replayed message that fails again comes back to the DLQ under one of these
@@ -148,12 +147,22 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
       ...(letter.groupId ? { groupId: letter.groupId } : {}),
       ...(letter.error ? { error: letter.error.name } : {}),
       ...(letter.source ? { source: letter.source.queue } : {}),
+      ...(opts.idempotency && entry.outcome !== 'skipped'
+        ? { applied: applied.get(letter.messageId)?.status ?? 'unknown' }
+        : {}),
       ...entry,
     });
+    if (
+      opts.idempotency &&
+      entry.outcome !== 'skipped' &&
+      applied.get(letter.messageId)?.status === 'applied'
+    )
+      report.alreadyApplied += 1;
     const counter = {
       replayed: 'replayed',
       'would-replay': 'replayed',
       'already-replayed': 'alreadyReplayed',
+      'already-applied': 'deletedApplied',
       held: 'held',
       skipped: 'skipped',
     } as const;
@@ -196,6 +205,13 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
         target: target.url,
         reason: 'the target is FIFO and the message has no group id',
       });
+    const firstOfGroup = letter.groupId !== undefined && !startedGroups.has(letter.groupId);
+    if (letter.groupId) startedGroups.add(letter.groupId);
+    if (opts.skipApplied && !firstOfGroup && applied.get(letter.messageId)?.status === 'applied') {
+      if (opts.dryRun) hold.set(letter.messageId, letter.receiptHandle);
+      else await remove(letter);
+      return record(letter, { outcome: 'already-applied', target: target.url });
+    }
     if (opts.dryRun) {
       hold.set(letter.messageId, letter.receiptHandle);
       return record(letter, { outcome: 'would-replay', target: target.url });
@@ -254,6 +270,13 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
       for (const letter of letters)
         if (hold.has(letter.messageId)) hold.set(letter.messageId, letter.receiptHandle);
       if (fresh.length === 0) break;
+      // Looked up after the receive, just before the sends: a record that completes in between is
+      // reported not applied and sent, and the consumer suppresses it.
+      if (opts.idempotency)
+        applied = await lookUpApplied(
+          opts.idempotency,
+          fresh.filter((letter) => matches(letter, opts.filter ?? {})),
+        );
       for (const letter of fresh) {
         if (report.entries.length < opts.maxMessages) await replayOne(letter);
         else hold.set(letter.messageId, letter.receiptHandle);

@@ -75,6 +75,13 @@ export const createIdempotencyEngine = <Input, Result>(
           ? exactlyOnceOptimistic
           : exactlyOnce;
 
+  const scoped = (rawKey: string | number) => (opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey));
+  // Only a record per key in a table can be looked up by a replay; the other modes keep none.
+  const recordTable =
+    opts.record === 'per-key' && (opts.mode === 'exactly-once' || opts.mode === 'at-most-once')
+      ? store?.transactional?.tableName
+      : undefined;
+
   const leaseMs = (lambdaContext?: Context): number => {
     const remaining = lambdaContext?.getRemainingTimeInMillis?.();
     if (remaining === undefined) return opts.leaseWithoutContextMs;
@@ -127,7 +134,7 @@ export const createIdempotencyEngine = <Input, Result>(
           `(${shown(rawKey).slice(0, 80)}) for this input. Make it return a non-empty string or a finite number, e.g. \`(m) => m.body.order.id\`.`,
       );
     }
-    const key = opts.scope ? `${opts.scope}#${rawKey}` : String(rawKey);
+    const key = scoped(rawKey);
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
       throw new IdempotencyKeyError(
         `The idempotency key is longer than DynamoDB's ${MAX_KEY_BYTES}-byte key limit; use a shorter key.`,
@@ -198,6 +205,22 @@ export const createIdempotencyEngine = <Input, Result>(
   };
 
   return {
+    recordOf(input) {
+      if (!recordTable) return undefined;
+      try {
+        const rawKey: unknown = opts.key(input);
+        if (
+          rawKey === '' ||
+          (typeof rawKey !== 'string' && !(typeof rawKey === 'number' && Number.isFinite(rawKey)))
+        )
+          return undefined;
+        const pk = scoped(rawKey);
+        return Buffer.byteLength(pk) > MAX_KEY_BYTES ? undefined : { table: recordTable, pk };
+      } catch {
+        // The key function threw: the record was dead-lettered for it, and has no record.
+        return undefined;
+      }
+    },
     async begin(input, lambdaContext) {
       const outcome = await start(input, lambdaContext, undefined);
       if (outcome.run === 'wait') throw new Error('unreachable: no run state, nothing pending');

@@ -52,6 +52,12 @@ export type KeyWindow = {
 };
 
 export type IdempotencyEngine<Input, Result> = {
+  /**
+   * Where the record of `input` lives — the store's table and the exact partition key, scope
+   * included — when the engine keeps one per key in a DynamoDB table (exactly-once and at-most-once
+   * with `dynamoDBStore`); undefined otherwise, or when the input has no valid key. Never throws.
+   */
+  recordOf?(input: Input): { table: string; pk: string } | undefined;
   begin(input: Input, lambdaContext?: Context): Promise<BeginOutcome<Result>>;
   /**
    * `begin` inside a batch run: `{ run: 'wait' }` when the key is staged and not yet committed

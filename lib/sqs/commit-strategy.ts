@@ -74,7 +74,9 @@ export type GroupFence = {
   write(first: string, last: string, release?: string): TransactWrite;
   error(sequence: string, item: Record<string, unknown> | undefined): unknown;
   /** `onDeadLetter: 'park-group'`: parks the group behind the record being dead-lettered. */
-  park?(sequence: string, messageId: string): Promise<void>;
+  park?(sequence: string, messageId: string, release?: string): Promise<void>;
+  /** `onDeadLetter: 'park-group'`: lifts the park a replayed head made when that head is a duplicate. */
+  unpark?(release: string): Promise<void>;
   /** `record: 'group-window'`: the group's key window, in the fence's item; its update is the fence's move. */
   window?: GroupWindow;
 };

@@ -96,18 +96,23 @@ export const isParked = (item: Record<string, unknown> | undefined): boolean =>
 /**
  * Parks a group behind the record being dead-lettered (`onDeadLetter: 'park-group'`): its later
  * records are dead-lettered behind it, in order, until a replay of it lifts the park. The first
- * park stands; parking a parked group again changes nothing.
+ * park stands; parking a parked group again changes nothing — unless the record is the replay
+ * (`release`) of the message the group is parked behind: failing again, it moves the park to its
+ * own new message id, the one its copy in the DLQ is replayed as.
  */
 export const parkWrite = (
   table: FenceTable,
   move: Pick<FenceMove, 'queue' | 'group' | 'nowMs'>,
   sequence: string,
   messageId: string,
+  release?: string,
 ) => ({
   TableName: table.tableName,
   Key: { pk: fenceKeyOf(move.queue, move.group) },
   UpdateExpression: 'SET #parked = :seq, #parkedId = :id, #expires = :expires',
-  ConditionExpression: 'attribute_not_exists(#parked)',
+  ConditionExpression: release
+    ? 'attribute_not_exists(#parked) OR #parkedId = :release'
+    : 'attribute_not_exists(#parked)',
   ExpressionAttributeNames: {
     '#parked': NAMES['#parked'],
     '#parkedId': NAMES['#parkedId'],
@@ -117,5 +122,23 @@ export const parkWrite = (
     ':seq': sequence,
     ':id': messageId,
     ':expires': Math.floor(move.nowMs / 1000) + KEEP_S,
+    ...(release ? { ':release': release } : {}),
   },
+});
+
+/**
+ * Lifts the park `release` made, if it still stands: a replayed head the consumer finds already
+ * applied (a duplicate) commits nothing, so nothing else would lift it.
+ */
+export const unparkWrite = (
+  table: FenceTable,
+  move: Pick<FenceMove, 'queue' | 'group'>,
+  release: string,
+) => ({
+  TableName: table.tableName,
+  Key: { pk: fenceKeyOf(move.queue, move.group) },
+  UpdateExpression: 'REMOVE #parked, #parkedId',
+  ConditionExpression: '#parkedId = :release',
+  ExpressionAttributeNames: { '#parked': NAMES['#parked'], '#parkedId': NAMES['#parkedId'] },
+  ExpressionAttributeValues: { ':release': release },
 });

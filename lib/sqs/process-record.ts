@@ -40,12 +40,15 @@ const deadLetter = async <Body>(
     return { kind: 'failed', error };
   }
   try {
+    // Where the consumer keeps the message's idempotency record: a replay reports it "already applied".
+    const record = prepared.message ? env.engine.recordOf?.(prepared.message) : undefined;
     await sendToDeadLetterQueue(
       await env.sqsClient(),
       env.deadLetterQueueUrl,
       prepared.record,
       error,
       env.queue,
+      record,
     );
   } catch (sendError) {
     // Never lose it: if the dead-letter send fails, SQS keeps the record and retries it.
@@ -73,7 +76,8 @@ const deadLetterInOrder = async <Body>(
   const ticket = fenceTicketOf(prepared.record);
   if (group.fence?.park && ticket && env.deadLetterQueueUrl && !(error instanceof GroupParkedError)) {
     try {
-      await group.fence.park(ticket.sequence, prepared.record.messageId);
+      // A replayed head that fails again parks the group behind its new id.
+      await group.fence.park(ticket.sequence, prepared.record.messageId, ticket.release);
     } catch (parkError) {
       env.log.failed(loggedMessage(prepared, env.queue), parkError, true);
       return { kind: 'failed', error: parkError };
@@ -108,6 +112,22 @@ const failure = async <Body>(
   return { kind: 'failed', error };
 };
 
+const unparkThenDuplicate = async <Body>(
+  env: BatchEnv<Body>,
+  group: GroupRun,
+  prepared: PreparedRecord<Body>,
+  release: string,
+): Promise<RecordOutcome> => {
+  try {
+    await group.fence?.unpark?.(release);
+  } catch (error) {
+    // Acknowledged now, it would leave the park standing: retried instead.
+    return failure(env, group, prepared, error);
+  }
+  env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
+  return { kind: 'duplicate', reason: 'idempotency' };
+};
+
 /** What a commit's result means for the record: the same rules whether it committed now or with its group. */
 export const outcomeOfCommit = <Body>(
   env: BatchEnv<Body>,
@@ -119,6 +139,10 @@ export const outcomeOfCommit = <Body>(
   if (result.kind === 'error') return failure(env, group, prepared, result.error);
   if (result.kind === 'skipped') return skipped;
   if (result.kind === 'duplicate') {
+    // A replayed head its consumer had already applied commits nothing: it lifts its park here,
+    // before the group's next record runs, or the group would stay parked behind it.
+    const release = fenceTicketOf(prepared.record)?.release;
+    if (release && group.fence?.unpark) return unparkThenDuplicate(env, group, prepared, release);
     env.log.duplicate(loggedMessage(prepared, env.queue), 'idempotency');
     return { kind: 'duplicate', reason: 'idempotency' };
   }

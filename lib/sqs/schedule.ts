@@ -4,7 +4,7 @@ import { appendTo } from '../collections.ts';
 import type { IdempotencyRecord } from '../idempotency/record.ts';
 import { commitNow, type GroupFence, groupCommit } from './commit-strategy.ts';
 import { GroupParkedError, LateCommitFencedError } from './errors.ts';
-import { fenceWrite, isParked, parkWrite } from './fence.ts';
+import { fenceWrite, isParked, parkWrite, unparkWrite } from './fence.ts';
 import { createGroupWindow } from './group-window.ts';
 import { envelopeOf, type PreparedRecord, type SqsMessage } from './message.ts';
 import { type CountedOutcome, isRetried } from './outcome.ts';
@@ -102,13 +102,23 @@ export const runBatch = async <Body>(
         }),
       }),
       ...(parking && {
-        park: async (sequence: string, messageId: string) => {
+        park: async (sequence: string, messageId: string, release?: string) => {
           try {
             await table.documents.send(
-              new UpdateCommand(parkWrite(table, { ...move, nowMs: env.now() }, sequence, messageId)),
+              new UpdateCommand(
+                parkWrite(table, { ...move, nowMs: env.now() }, sequence, messageId, release),
+              ),
             );
           } catch (error) {
             // Parked already: the first park stands.
+            if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
+          }
+        },
+        unpark: async (release: string) => {
+          try {
+            await table.documents.send(new UpdateCommand(unparkWrite(table, move, release)));
+          } catch (error) {
+            // Not parked by it (lifted already, or parked by another): nothing to lift.
             if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
           }
         },

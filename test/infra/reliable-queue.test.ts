@@ -166,11 +166,55 @@ describe('ReliableQueue.grantDeadLetterReplay', () => {
     expect(JSON.stringify(statements)).not.toMatch(/kms:(Encrypt|GenerateDataKey|ReEncrypt)/);
   });
 
+  it('reads the idempotency table only when given it, and updates only its fence items with discard', () => {
+    let tableId = '';
+    const template = synth((stack) => {
+      const idempotency = new dynamodb.Table(stack, 'Idempotency', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      });
+      tableId = stack.getLogicalId(idempotency.node.defaultChild as dynamodb.CfnTable);
+      const orders = new ReliableQueue(stack, 'Orders');
+      const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+      orders.grantDeadLetterReplay(reader, { idempotencyTable: idempotency });
+      const discarder = new iam.Role(stack, 'Discarder', { assumedBy: new iam.AccountRootPrincipal() });
+      orders.grantDeadLetterReplay(discarder, { idempotencyTable: idempotency, discard: true });
+      expect(() => orders.grantDeadLetterReplay(discarder, { discard: true })).toThrow(
+        /pass idempotencyTable/,
+      );
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const dynamoOf = (role: string) =>
+      policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+        .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+    const reads = dynamoOf('Reader');
+    expect(reads.map((st) => actions(st as { Action: string[] }))).toEqual([
+      ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+    ]);
+    expect(JSON.stringify(reads[0]?.Resource)).toContain(tableId);
+    const discards = dynamoOf('Discarder');
+    const update = discards.find((st) => JSON.stringify(st.Action).includes('UpdateItem'));
+    expect(update?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fence#*'] } });
+    expect(discards.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
   it('keeps cdk-nag AwsSolutions clean', () => {
     const app = new App({ outdir: nagDirs[0] });
     const stack = new Stack(app, 'Replay');
     const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
-    new ReliableQueue(stack, 'Orders').grantDeadLetterReplay(role);
+    const idempotency = new dynamodb.Table(stack, 'Idempotency', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+    new ReliableQueue(stack, 'Orders').grantDeadLetterReplay(role, {
+      idempotencyTable: idempotency,
+      discard: true,
+    });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
     // Live: the same app with a wildcard grant fails.
