@@ -110,6 +110,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           retried: 0,
           timedOut: 0,
           groupWaitsMs: [],
+          faults: injector.injectedInto(fn.logicalId),
           errors: 0,
           firstErrors: [],
         },
