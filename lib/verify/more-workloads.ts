@@ -61,12 +61,16 @@ export const sendWorkloads = (
 export const workloadDlqs = (workloads: readonly DrivenWorkload[]): Set<string> =>
   new Set(workloads.flatMap((w) => dlqArnOf(w.driven) ?? []));
 
-/** Each workload's report, from its effects, its order and its dead-letter queue. */
+/**
+ * Each workload's report, from its effects, its order and its dead-letter queue; `startedLate`
+ * (the records late invocations held) tells SQS's own redrive after a late invocation apart.
+ */
 export const checkWorkloads = async (
   workloads: readonly DrivenWorkload[],
   planned: readonly PlannedMessage[][],
   sent: readonly SentWorkload[],
   context: ScenarioContext,
+  startedLate?: ReadonlySet<string>,
 ): Promise<WorkloadReport[]> => {
   const reports: WorkloadReport[] = [];
   for (const [i, w] of workloads.entries()) {
@@ -77,6 +81,7 @@ export const checkWorkloads = async (
       planned: planned[i]!,
       sent: sent[i]!,
       countOthers: false,
+      ...(startedLate ? { startedLate } : {}),
     });
     reports.push(
       workloadReport({

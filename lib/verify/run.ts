@@ -251,7 +251,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       replayedBodies: new Set(replay?.bodies),
       appliedBeforeReplay: new Set(appliedBeforeReplay),
     });
-    const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context);
+    const workloads = await checkWorkloads(extras, extraPlanned, extraSent, context, injector.startedLate);
     const alarmsReport = forCli(await alarms.evaluator.stop());
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),
