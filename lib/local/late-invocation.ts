@@ -63,17 +63,31 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
     }
   };
   return {
-    /** The step for a batch; `chosen` is asked only for a batch the fault does not hold yet. */
-    step: async (records: readonly SQSRecord[], chosen: () => boolean): Promise<LateStep> => {
-      const held = records.some((record) => marked.has(record.messageId));
-      if (!held && !chosen()) return 'run';
-      const head = records[0];
-      if (head && receivesOf(head) < (await maxReceiveCount())) {
-        for (const record of records) marked.add(record.messageId);
-        return 'throttle';
+    /**
+     * The step for a batch, and the records it holds; `chosen` is asked only for a batch the fault
+     * holds nothing of yet. A held FIFO group holds its later records too; on a standard queue a
+     * record SQS happened to hand out with held ones is not the late invocation's, and runs now.
+     */
+    step: async (
+      records: readonly SQSRecord[],
+      chosen: () => boolean,
+    ): Promise<{ step: LateStep; held: readonly SQSRecord[] }> => {
+      const groups = new Set(records.filter((r) => marked.has(r.messageId)).map(groupOf));
+      groups.delete('');
+      let held: readonly SQSRecord[] = records.filter(
+        (r) => marked.has(r.messageId) || groups.has(groupOf(r)),
+      );
+      if (held.length === 0) {
+        if (!chosen()) return { step: 'run', held };
+        held = records;
+      }
+      // Late on the last receive of any of them: one more and SQS moves that record to the DLQ.
+      if (Math.max(...held.map(receivesOf)) < (await maxReceiveCount())) {
+        for (const record of held) marked.add(record.messageId);
+        return { step: 'throttle', held };
       }
       for (const record of records) marked.delete(record.messageId);
-      return 'late';
+      return { step: 'late', held };
     },
     /** A throttled invoke: the batch never ran, and its records are visible again. */
     throttle: returnNow,
@@ -89,18 +103,19 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
       while (!overtaken() && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
     },
     /**
-     * Everything the fault does before a batch runs: `'throttled'` when the batch was returned as a
-     * throttled invoke (the handler must not run), else `'run'` — at once, or late.
+     * Everything the fault does before a batch runs; resolves to the records to run now: all of
+     * them (at once, or late), those it does not hold (it returned the held ones as a throttled
+     * invoke returns them), or none.
      */
     before: async function (
       records: readonly SQSRecord[],
       chosen: () => boolean,
       startedLate?: (records: readonly SQSRecord[]) => void,
-    ): Promise<'run' | 'throttled'> {
-      const step = await this.step(records, chosen);
+    ): Promise<readonly SQSRecord[]> {
+      const { step, held } = await this.step(records, chosen);
       if (step === 'throttle') {
-        await this.throttle(records);
-        return 'throttled';
+        await this.throttle(held);
+        return records.filter((record) => !held.includes(record));
       }
       if (step === 'late') {
         // All of them: one not on its last receive can still end in the DLQ because of the late
@@ -108,7 +123,7 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
         startedLate?.(records);
         await this.startLate(records);
       }
-      return 'run';
+      return records;
     },
     /** Records another invocation deleted: a late one waits for its groups to move past it. */
     deleted: (records: readonly SQSRecord[]) => {

@@ -23,3 +23,25 @@ export type SqsEventSourceFaults = {
   /** The records a late invocation holds when it starts: those on their last receive SQS moves to the DLQ. */
   startedLate?: (records: readonly SQSRecord[]) => void;
 };
+
+// A second delivery comes with a receipt handle of its own: what it deletes or changes with it is
+// not the first delivery's to lose (SQS refuses a handle that is not the message's current one).
+export const asSecondDelivery = (record: SQSRecord): SQSRecord => ({
+  ...record,
+  receiptHandle: `${record.receiptHandle}#second-delivery`,
+});
+
+/**
+ * The records a second, concurrent delivery holds. On a standard queue any message can arrive
+ * twice on its own. A FIFO queue hands a group to one receiver at a time and always from its first
+ * message not yet deleted (SQS developer guide, FIFO delivery logic), so a second delivery of a
+ * record also holds the records of its group before it in the batch, in order.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
+ */
+export const duplicatesOf = (records: SQSRecord[], chosen: ((record: SQSRecord) => boolean) | undefined) => {
+  const picked = records.filter((record) => chosen?.(record));
+  if (picked.length === 0 || !records[0]?.eventSourceARN.endsWith('.fifo')) return picked;
+  const groupOf = (record: SQSRecord) => record.attributes?.MessageGroupId ?? '';
+  const lastPicked = new Map(picked.map((record) => [groupOf(record), records.indexOf(record)]));
+  return records.filter((record, i) => i <= (lastPicked.get(groupOf(record)) ?? -1));
+};

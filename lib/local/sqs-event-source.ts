@@ -9,7 +9,7 @@ import { FunctionCrashError } from './errors.ts';
 import { groupWaits } from './group-waits.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { lateInvocations } from './late-invocation.ts';
-import type { SqsEventSourceFaults } from './sqs-event-source-faults.ts';
+import { asSecondDelivery, duplicatesOf, type SqsEventSourceFaults } from './sqs-event-source-faults.ts';
 
 export type SqsFunctionHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
 
@@ -104,30 +104,8 @@ export const failedIdsOf = (response: unknown, ids: ReadonlySet<string>): Set<st
 
 const TIMED_OUT = Symbol('timed out');
 
-// A second delivery comes with a receipt handle of its own: what it deletes or changes with it is
-// not the first delivery's to lose (SQS refuses a handle that is not the message's current one).
-const asSecondDelivery = (record: SQSRecord): SQSRecord => ({
-  ...record,
-  receiptHandle: `${record.receiptHandle}#second-delivery`,
-});
-
 const groupsIn = (records: SQSRecord[]) =>
   new Set(records.flatMap((record) => record.attributes?.MessageGroupId ?? [])).size;
-
-/**
- * The records a second, concurrent delivery holds. On a standard queue any message can arrive
- * twice on its own. A FIFO queue hands a group to one receiver at a time and always from its first
- * message not yet deleted (SQS developer guide, FIFO delivery logic), so a second delivery of a
- * record also holds the records of its group before it in the batch, in order.
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html
- */
-const duplicatesOf = (records: SQSRecord[], chosen: ((record: SQSRecord) => boolean) | undefined) => {
-  const picked = records.filter((record) => chosen?.(record));
-  if (picked.length === 0 || !records[0]?.eventSourceARN.endsWith('.fifo')) return picked;
-  const groupOf = (record: SQSRecord) => record.attributes?.MessageGroupId ?? '';
-  const lastPicked = new Map(picked.map((record) => [groupOf(record), records.indexOf(record)]));
-  return records.filter((record, i) => i <= (lastPicked.get(groupOf(record)) ?? -1));
-};
 
 /**
  * Polls an SQS queue and invokes `handler` the way Lambda's SQS event source mapping does:
@@ -152,22 +130,34 @@ export const startSqsEventSource = (options: SqsEventSourceOptions) => {
   const late = faults.lateStart ? lateInvocations(options.client, options.queueUrl) : undefined;
   const waits = groupWaits();
 
+  // Records the late-invocation fault returned as a throttled invoke returns them: they never ran.
+  const throttled = (records: SQSRecord[], about: Pick<BatchReport, 'groupWaitsMs'>): BatchReport => {
+    waits.returned(records, new Set(records.map((record) => record.messageId)));
+    const messageId = records[0]?.messageId;
+    const report = {
+      records: records.length,
+      deleted: 0,
+      retried: records.length,
+      groups: groupsIn(records),
+    };
+    return { ...report, outcome: 'throttled', ...about, ...(messageId ? { messageId } : {}) };
+  };
+
   const runBatch = async (messages: Message[]): Promise<BatchReport> => {
-    const records = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
-    const ids = new Set(records.map((record) => record.messageId));
-    const waited = waits.received(records);
+    const received = messages.map((message) => toLambdaRecord(message, options.queueArn, region));
+    const waited = waits.received(received);
     const groupWaitsMs = waited.length > 0 ? { groupWaitsMs: waited } : {};
-    const chosen = () => faults.lateStart!({ Records: records });
-    if (late && (await late.before(records, chosen, faults.startedLate)) === 'throttled') {
-      waits.returned(records, ids);
-      const [first] = records;
-      const about = {
-        groups: groupsIn(records),
-        ...groupWaitsMs,
-        ...(first ? { messageId: first.messageId } : {}),
-      };
-      return { records: records.length, deleted: 0, retried: records.length, outcome: 'throttled', ...about };
+    const chosen = () => faults.lateStart!({ Records: received });
+    const now = late ? await late.before(received, chosen, faults.startedLate) : received;
+    const records = received.filter((record) => now.includes(record));
+    if (records.length < received.length) {
+      const rest = received.filter((record) => !now.includes(record));
+      // The waits this receive ended go with the records that run, if any.
+      const held = throttled(rest, records.length === 0 ? groupWaitsMs : {});
+      if (records.length === 0) return held;
+      options.onBatch?.(held);
     }
+    const ids = new Set(records.map((record) => record.messageId));
     let timer: NodeJS.Timeout | undefined;
     let failed: Set<string>;
     let report: Omit<BatchReport, 'deleted' | 'retried' | 'groups'>;

@@ -55,13 +55,23 @@ export const createFaultInjector = (
     asked.set(key, n);
     return `${key}|${n}`;
   };
-  const roll = (kind: FaultKind, key: string) => {
+  // What went into each function, so a report shows that every consumer got its faults.
+  const byFunction = new Map<string, Partial<Record<FaultKind, number>>>();
+  const injectedInto = (logicalId: string) => {
+    if (!byFunction.has(logicalId)) byFunction.set(logicalId, {});
+    return byFunction.get(logicalId)!;
+  };
+  const roll = (kind: FaultKind, key: string, fn?: LocalFunction) => {
     if (rates[kind] <= 0) return false;
     opportunities[kind] += 1;
     const drawn = draw(nth(`${kind}|${key}`)) < rates[kind];
     const forced = injected[kind] < minimum && opportunities[kind] >= forceEvery(kind) * (injected[kind] + 1);
     if (!drawn && !forced) return false;
     injected[kind] += 1;
+    if (fn) {
+      const into = injectedInto(fn.logicalId);
+      into[kind] = (into[kind] ?? 0) + 1;
+    }
     return true;
   };
   // The records late invocations held when they started: on their last receive, SQS moved them to the DLQ.
@@ -75,6 +85,8 @@ export const createFaultInjector = (
   const outage = { from: Number.POSITIVE_INFINITY, until: 0, requests: 0, tables: [] as string[] };
   return {
     injected,
+    /** The faults injected into one function so far, by kind (a live view: it fills as the run goes). */
+    injectedInto,
     outage,
     /** Starts the outage now, for `seconds` (nothing when 0), on requests that name one of `tables`. */
     startOutage: (seconds: number, tables: readonly string[]) => {
@@ -99,9 +111,9 @@ export const createFaultInjector = (
           outage.requests += 1;
           return 'unavailable';
         }
-        if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout', request))
+        if (isTarget(fn) && WRITES.has(operation) && roll('lambdaTimeout', request, fn))
           return draw(`hang|${request}`) < 0.5 ? 'hang' : 'hang-after';
-        return roll('ddbThrottle', request) ? 'throttle' : undefined;
+        return roll('ddbThrottle', request, fn) ? 'throttle' : undefined;
       },
     /** For the proxy in front of SQS that the workload's producer sends through. */
     producer: {
@@ -115,13 +127,13 @@ export const createFaultInjector = (
       isTarget(fn)
         ? {
             crashAfterHandler: (event) =>
-              roll('consumerCrash', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`),
+              roll('consumerCrash', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`, fn),
             duplicateDelivery: (record) =>
-              roll('concurrentDuplicate', `${fn.logicalId}|${recordKey(record)}`),
-            lateAck: (record) => roll('visibilityRedelivery', `${fn.logicalId}|${recordKey(record)}`),
+              roll('concurrentDuplicate', `${fn.logicalId}|${recordKey(record)}`, fn),
+            lateAck: (record) => roll('visibilityRedelivery', `${fn.logicalId}|${recordKey(record)}`, fn),
             lateStart: (event) =>
               !event.Records.some((record) => spared.has(record.body)) &&
-              roll('lateInvocation', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`),
+              roll('lateInvocation', `${fn.logicalId}|${event.Records.map(recordKey).join('+')}`, fn),
             startedLate: (records) => {
               for (const record of records) startedLate.add(record.messageId);
             },

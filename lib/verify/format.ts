@@ -9,6 +9,13 @@ const checks = (list: readonly Check[]) => {
   return list.map((c) => row(`${mark(c.ok)} ${c.name}`, c.detail, width));
 };
 
+// A function's faults, by kind: `consumerCrash 3, ddbThrottle 2`.
+const faultsOf = (faults: Partial<Record<string, number>> = {}) =>
+  Object.entries(faults)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+
 const redrivenFigure = (redriven: VerifyReport['redriven']) => {
   if (redriven.length === 0) return '0';
   const late = redriven.filter((r) => r.cause === 'late-invocation').length;
@@ -74,6 +81,7 @@ export const formatReport = (report: VerifyReport): string => {
         `${f.batches} batches, ${f.records} records, ${f.acked} acknowledged, ${f.errors} errors (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
         26,
       ),
+      ...(faultsOf(f.faults) ? [`    faults injected: ${faultsOf(f.faults)}`] : []),
       ...(f.firstErrors ?? []).map((e) => `    ${formatFunctionError(e)}`),
       ...(f.errors > (f.firstErrors ?? []).length ? [`    … ${f.errors - f.firstErrors.length} more`] : []),
     ]),

@@ -128,7 +128,7 @@ ${chartData(report)
 <section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}
 ${checks('', report.faultChecks ?? []).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}</section>
 <section><h2>Functions</h2>${rowsOf(
-    ['function', 'code', 'batches', 'records', 'acknowledged', 'errors (the first ones)'],
+    ['function', 'code', 'batches', 'records', 'acknowledged', 'faults injected', 'errors (the first ones)'],
     [
       ...report.functions.map((f) => [
         f.service,
@@ -136,9 +136,12 @@ ${checks('', report.faultChecks ?? []).replace(/^<section><h2><\/h2>|<\/section>
         f.batches,
         f.records,
         f.acked,
+        Object.entries(f.faults ?? {})
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', '),
         [String(f.errors), ...(f.firstErrors ?? []).map(formatFunctionError)].join('; '),
       ]),
-      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '', '']),
+      ...report.notRun.map((f) => [f.logicalId, `not run: ${f.reason}`, '', '', '', '', '']),
     ],
   )}</section>
 <script type="application/json" id="chart-data">${inScript(JSON.stringify(chartData(report)))}</script>

@@ -63,12 +63,16 @@ export const sendWorkloads = (
 export const workloadDlqs = (workloads: readonly DrivenWorkload[]): Set<string> =>
   new Set(workloads.flatMap((w) => dlqArnOf(w.driven) ?? []));
 
-/** Each workload's report, from its effects, its order and its dead-letter queue. */
+/**
+ * Each workload's report, from its effects, its order and its dead-letter queue; `startedLate`
+ * (the records late invocations held) tells SQS's own redrive after a late invocation apart.
+ */
 export const checkWorkloads = async (
   workloads: readonly DrivenWorkload[],
   plans: readonly Plan[],
   sent: readonly SentWorkload[],
   context: ScenarioContext,
+  startedLate?: ReadonlySet<string>,
 ): Promise<WorkloadReport[]> => {
   const reports: WorkloadReport[] = [];
   for (const [i, w] of workloads.entries()) {
@@ -80,6 +84,7 @@ export const checkWorkloads = async (
       byKey: plans[i]!.byKey,
       sent: sent[i]!,
       countOthers: false,
+      ...(startedLate ? { startedLate } : {}),
     });
     reports.push(
       workloadReport({

@@ -31,6 +31,8 @@ export type FunctionActivity = FunctionErrors & {
   timedOut: number;
   /** FIFO: each time a group stood still after a batch returned its records, how long (ms), until its next receive. */
   groupWaitsMs?: number[];
+  /** The faults injected into this function, by kind (none: the kind is absent). */
+  faults?: Partial<Record<FaultKind, number>>;
 };
 
 export type { Check } from './scenario.ts';

@@ -112,6 +112,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           retried: 0,
           timedOut: 0,
           groupWaitsMs: [],
+          faults: injector.injectedInto(fn.logicalId),
           errors: 0,
           firstErrors: [],
         },
@@ -255,7 +256,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       replayedKeys: keysOfBodies(plan, replay?.bodies ?? []),
       appliedBeforeReplay: new Set(appliedBeforeReplay),
     });
-    const workloads = await checkWorkloads(extras, extraPlans, extraSent, context);
+    const workloads = await checkWorkloads(extras, extraPlans, extraSent, context, injector.startedLate);
     const alarmsReport = forCli(await alarms.evaluator.stop());
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),

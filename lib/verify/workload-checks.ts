@@ -58,6 +58,8 @@ const effectCheck = (truth: GroundTruth, promise: DeliveryPromise): Check => {
  */
 export const messageInvariants = (truth: GroundTruth, promise: DeliveryPromise, poison: number): Check[] => {
   const late = (truth.redriven ?? []).filter((r) => r.cause === 'late-invocation' && !r.applied);
+  // An unfenced consumer's late invocation applied its records all the same: still in the DLQ, say so.
+  const lateApplied = (truth.redriven ?? []).filter((r) => r.cause === 'late-invocation' && r.applied);
   const reordered = truth.reorderedKeys ?? [];
   return [
     effectCheck(truth, promise),
@@ -86,7 +88,7 @@ export const messageInvariants = (truth: GroundTruth, promise: DeliveryPromise, 
     {
       name: 'every poison message is in the DLQ, and nothing else',
       ok: truth.poisonMissingFromDlq === 0 && truth.goodInDlq === 0,
-      detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages${late.length > 0 ? `; ${late.length} more held there by SQS after a late invocation, not applied${sample(late.map((r) => r.messageId))}` : ''}`,
+      detail: `${truth.deadLettered} dead-lettered of ${poison} poison; ${truth.poisonMissingFromDlq} missing, ${truth.goodInDlq} good messages${late.length > 0 ? `; ${late.length} more held there by SQS after a late invocation, not applied${sample(late.map((r) => r.messageId))}` : ''}${lateApplied.length > 0 ? `; ${lateApplied.length} more moved there by SQS after a late invocation, which applied them${sample(lateApplied.map((r) => r.messageId))}` : ''}`,
     },
   ];
 };

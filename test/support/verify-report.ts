@@ -119,6 +119,7 @@ export const sampleReport = (ok = true): VerifyReport => {
         acked: 1_010,
         retried: 40,
         timedOut: 0,
+        faults: { consumerCrash: 4, ddbThrottle: 0, concurrentDuplicate: 6 },
         errors: 2,
         firstErrors: [
           { name: 'RangeError', message: 'amount out of range', messageId: 'msg-1', records: 10 },

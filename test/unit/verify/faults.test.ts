@@ -25,6 +25,22 @@ describe('the fault injector', () => {
     expect(injector.injected.ddbThrottle).toBe(1);
   });
 
+  it('counts what it injected into each function, so the report shows every consumer got its faults', () => {
+    const injector = createFaultInjector(
+      { ...rates, consumerCrash: 1, ddbThrottle: 1 },
+      always,
+      (f) => f === fn,
+    );
+    const other = { logicalId: 'Downstream' } as LocalFunction;
+    injector.sqs(fn)!.crashAfterHandler!({ Records: [record('a')] });
+    injector.sqs(fn)!.duplicateDelivery!(record('a'));
+    injector.dynamodb(other)('PutItem');
+    expect(injector.injectedInto('Consumer')).toEqual({ consumerCrash: 1, concurrentDuplicate: 1 });
+    expect(injector.injectedInto('Downstream')).toEqual({ ddbThrottle: 1 });
+    expect(injector.injectedInto('Idle')).toEqual({});
+    expect(injector.injected).toMatchObject({ consumerCrash: 1, concurrentDuplicate: 1, ddbThrottle: 1 });
+  });
+
   it('puts the same faults on the same records in every run of a seed, whatever order they come in', () => {
     const some = {
       ...verifyDefaults.rates,

@@ -125,6 +125,8 @@ describe("a function's errors", () => {
     const table = formatReport(sampleReport());
     expect(table).toMatch(/CapturePayment +120 batches, 1050 records, 1010 acknowledged, 2 errors/);
     expect(table).toContain('    RangeError: amount out of range (message msg-1, batch of 10)');
+    // With the faults injected into it, the kinds that fired.
+    expect(table).toContain('    faults injected: consumerCrash 4, concurrentDuplicate 6\n');
     expect(table).toContain('    TypeError: body is not an order (message msg-2)');
   });
 });
