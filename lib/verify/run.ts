@@ -6,7 +6,6 @@ import {
   type BatchReport,
   deployLocal,
   type FaultProxy,
-  type LocalFunction,
   type LocalStack,
   localClientConfig,
   type StreamBatchReport,
@@ -17,6 +16,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
 import { withUnorderedRetries } from '../producer/unordered-retries.ts';
+import { downstreamTables, newActivity, serviceOf } from './activity.ts';
 import { forCli } from './alarm-endings.ts';
 import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
@@ -40,14 +40,6 @@ import type { Progress, VerifyRun } from './run-types.ts';
 import { bodiesOf, keysOfBodies, planWorkload, sendMessages } from './workload.ts';
 
 export type { Progress, VerifyRun } from './run-types.ts';
-
-// The app's own tables: every table but the idempotency stores the functions are given.
-const downstreamTables = (deployment: Awaited<ReturnType<typeof deployLocal>>) => {
-  const stores = new Set(deployment.functions.flatMap((fn) => fn.environment.IDEMPOTENCY_TABLE ?? []));
-  return deployment.tables.map((t) => t.name).filter((name) => !stores.has(name));
-};
-
-const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
 
 /**
  * Deploys an app locally, sends the scenario's workload while faults are injected, waits for the
@@ -100,23 +92,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       );
 
     const activity = new Map<string, FunctionActivity>(
-      deployment.functions.map((fn) => [
-        fn.logicalId,
-        {
-          logicalId: fn.logicalId,
-          service: serviceOf(fn),
-          code: fn.code ?? 'source',
-          batches: 0,
-          records: 0,
-          acked: 0,
-          retried: 0,
-          timedOut: 0,
-          groupWaitsMs: [],
-          faults: injector.injectedInto(fn.logicalId),
-          errors: 0,
-          firstErrors: [],
-        },
-      ]),
+      deployment.functions.map((fn) => [fn.logicalId, newActivity(fn, injector.injectedInto(fn.logicalId))]),
     );
     const alarms = startAlarms({
       assembly: run.assembly,
