@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DeadLetter } from './dead-letter-message.ts';
 import { DeadLetterOptionsError } from './errors.ts';
 import { checkVisibility } from './read.ts';
-import type { ReplayOptions } from './replay.ts';
+import type { ReplayOptions } from './replay-types.ts';
 
 // What a replay decides before it sends: the options it accepts, the messages it selects, and the
 // deduplication id a FIFO resend carries.
