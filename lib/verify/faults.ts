@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { LocalFunction, ProxyFault, SendBatchEntry, SqsEventSourceFaults } from '../local/index.ts';
 import { type FaultKind, type FaultRates, verifyDefaults } from './options.ts';
+import { digest53 } from './random.ts';
 
 // A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
 const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
@@ -49,10 +50,12 @@ export const createFaultInjector = (
     number
   >;
   // How often each key was asked: the second delivery of one record, the 7th PutItem of a function.
-  const asked = new Map<string, number>();
+  // Counted by the key's digest: the keys hold record ids and bodies, a number per key does not.
+  const asked = new Map<number, number>();
   const nth = (key: string) => {
-    const n = (asked.get(key) ?? 0) + 1;
-    asked.set(key, n);
+    const digest = digest53(key);
+    const n = (asked.get(digest) ?? 0) + 1;
+    asked.set(digest, n);
     return `${key}|${n}`;
   };
   // What went into each function, so a report shows that every consumer got its faults.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { orderViolationsOf } from '../../../lib/verify/check.ts';
 import { ScenarioError } from '../../../lib/verify/errors.ts';
 import { scenarioProblems } from '../../../lib/verify/load-scenario.ts';
-import { seededRandom } from '../../../lib/verify/random.ts';
+import { digest53, seededRandom } from '../../../lib/verify/random.ts';
 import { planMessages, planWorkload } from '../../../lib/verify/workload.ts';
 import exampleScenario from '../../../reliable-events.verify.ts';
 
@@ -122,5 +122,15 @@ describe('the plan a run keeps', () => {
     expect(planMessages(exampleScenario, options, seededRandom(4))).toEqual(first);
     expect(first.map(({ body: _, ...m }) => m)).toEqual(plan.planned);
     expect(plan.byKey.get(first[42]!.key)).toBe(plan.planned[42]);
+  });
+});
+
+describe('digest53', () => {
+  it('is the same for the same key, differs across a million keys, and stays a safe integer', () => {
+    expect(digest53('Consumer|lateAck|m-17')).toBe(digest53('Consumer|lateAck|m-17'));
+    const seen = new Set<number>();
+    for (let i = 0; i < 1_000_000; i++) seen.add(digest53(`Capture|visibilityRedelivery|m-${i}`));
+    expect(seen.size).toBe(1_000_000);
+    for (const d of [...seen].slice(0, 1000)) expect(Number.isSafeInteger(d)).toBe(true);
   });
 });
