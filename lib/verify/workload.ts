@@ -1,6 +1,7 @@
 import type { Producer } from '../producer/index.ts';
 import { ScenarioError } from './errors.ts';
 import type { FaultRates } from './options.ts';
+import { digest53 } from './random.ts';
 import type { Scenario, ScenarioMessage } from './scenario.ts';
 
 /**
@@ -45,6 +46,8 @@ export type Plan = {
 };
 
 const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
+const fingerprint = (made: ReturnType<Scenario['message']>) =>
+  JSON.stringify([made.key, made.group, text(made.body), made.attributes ?? null, made.delaySeconds ?? null]);
 
 type Options = {
   messages: number;
@@ -93,6 +96,8 @@ export const planWorkload = (
   const groups = new Map<string, string>();
   const byKey = new Map<string, PlannedMessage>();
   const planned: PlannedMessage[] = [];
+  // A digest of each message as made, to tell a generator that makes another message the next time.
+  const digests = new Float64Array(options.messages);
   const random = seed();
   for (let i = 0; i < options.messages; i++) {
     const { made, poisoned, resend, invalid } = draw(scenario, i, options, random);
@@ -107,6 +112,7 @@ export const planWorkload = (
     const message: PlannedMessage = { key: made.key, group, seq, resend };
     if (poisoned) message.poison = invalid ? 'invalid' : 'not-json';
     planned.push(message);
+    digests[i] = digest53(fingerprint(made));
     byKey.set(message.key, message);
   }
   withMinimum(planned, options.rates, options.faultMinimum ?? 3);
@@ -117,6 +123,10 @@ export const planWorkload = (
       const random = seed();
       for (const [i, message] of planned.entries()) {
         const { made } = draw(scenario, i, options, random);
+        if (digest53(fingerprint(made)) !== digests[i])
+          throw new ScenarioError(
+            `The scenario's message(${i}) made another message when asked again: it must make the same one for the same i and draws, using the random it is given (not Math.random, the clock or a counter of its own), so that a seed reproduces the run.`,
+          );
         const body =
           message.poison === 'invalid'
             ? scenario.poison!(made)

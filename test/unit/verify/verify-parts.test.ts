@@ -134,3 +134,18 @@ describe('digest53', () => {
     for (const d of [...seen].slice(0, 1000)) expect(Number.isSafeInteger(d)).toBe(true);
   });
 });
+
+describe('a scenario generator that is not reproducible', () => {
+  it('is named when it makes another message the second time (the clock, Math.random or its own counter)', () => {
+    let calls = 0;
+    const drifting = {
+      message: (i: number) => ({ key: `k${i}`, group: 'g', body: { i, call: calls++ } }),
+    };
+    const plan = planWorkload(
+      drifting,
+      { messages: 3, groups: 1, rates: { poison: 0, producerResend: 0 } },
+      () => seededRandom(1),
+    );
+    expect(() => [...plan.messages()]).toThrow(/message\(0\) made another message when asked again/);
+  });
+});
