@@ -61,7 +61,7 @@ export const formatReport = (report: VerifyReport): string => {
       : []),
     [
       'throughput',
-      `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s`,
+      `${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s${report.workloads.length > 0 ? ' (every workload)' : ''}`,
     ],
     [
       'DynamoDB requests per message',

@@ -264,7 +264,10 @@ export const buildReport = (input: {
     faultsInjected: input.injected,
     unexercised,
     faultChecks,
-    throughputPerSec: sent.messages / Math.max(input.seconds.pipeline, 0.001),
+    // Every workload's messages went through in the same time.
+    throughputPerSec:
+      (sent.messages + (input.workloads ?? []).reduce((n, w) => n + w.sent, 0)) /
+      Math.max(input.seconds.pipeline, 0.001),
     wallSeconds: input.seconds.wall,
     pipelineSeconds: input.seconds.pipeline,
     ddbRequestsPerMessage: consumerRequests / Math.max(sent.messages, 1),

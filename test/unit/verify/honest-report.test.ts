@@ -12,6 +12,7 @@ import { seededRandom } from '../../../lib/verify/random.ts';
 import { buildReport } from '../../../lib/verify/report.ts';
 import type { DeliveryPromise } from '../../../lib/verify/scenario.ts';
 import { planMessages, sendMessages } from '../../../lib/verify/workload.ts';
+import { workloadReport } from '../../../lib/verify/workload-checks.ts';
 import { sampleReport } from '../../support/verify-report.ts';
 
 const none = Object.fromEntries(Object.keys(verifyDefaults.rates).map((k) => [k, 0])) as FaultRates;
@@ -149,7 +150,11 @@ describe('a check that did not run', () => {
     otherDeadLettered: {},
     scenarioChecks: [],
   };
-  const report = (options = { ...verifyDefaults, rates: none }, injected = counts({})) =>
+  const report = (
+    options = { ...verifyDefaults, rates: none },
+    injected = counts({}),
+    extra: Partial<Parameters<typeof buildReport>[0]> = {},
+  ) =>
     buildReport({
       alarms: { alarms: [], problems: [] },
       alarmChecks: [],
@@ -169,7 +174,23 @@ describe('a check that did not run', () => {
       timeline: [],
       timelineStartedAt: 0,
       seconds: { wall: 1, pipeline: 1, setup: 0 },
+      ...extra,
     });
+
+  it("counts every workload's messages in the throughput, not the first's alone", () => {
+    const shipments = workloadReport({
+      queue: 'Shipments',
+      promise: 'at-least-once',
+      truth,
+      messages: 30,
+      sent: 30,
+      poison: 0,
+    });
+    const built = report(undefined, undefined, { workloads: [shipments] });
+    expect(built.throughputPerSec).toBe(40);
+    expect(formatReport(built)).toMatch(/throughput +40 messages\/s over 1\.0 s \(every workload\)/);
+    expect(report().throughputPerSec).toBe(10);
+  });
 
   it('says not checked and why, never ok, and does not fail the run', () => {
     const built = report();
