@@ -31,7 +31,7 @@ export const trackChild = (child: ChildProcess): void => {
   child.once('close', () => children.delete(child));
 };
 
-/** What Ctrl-C does from now on instead of stopping the command (`local` ends with a verdict). */
+/** What Ctrl-C and SIGTERM do from now on instead of stopping the command (`local` ends with a verdict). */
 export const onInterrupt = (fn: () => unknown): void => {
   handler = fn;
 };
@@ -40,21 +40,23 @@ export const onInterrupt = (fn: () => unknown): void => {
 const CHILD_GRACE_MS = 5_000;
 
 /**
- * Makes Ctrl-C (SIGINT) end the command with one line and exit code 130, after ending its child
- * processes; the temp dirs go with the exit. A command that handles it itself says so with `onInterrupt`.
+ * Makes Ctrl-C (SIGINT) end the command with one line and exit code 130, and SIGTERM (a CI job
+ * cancelled, `kill`) with one line and 143, after ending its child processes; the temp dirs go with
+ * the exit. A command that handles Ctrl-C itself says so with `onInterrupt`.
  *
  * @example
  * listenForInterrupt('verify');
  */
 export const listenForInterrupt = (): void => {
-  process.on('SIGINT', async () => {
-    if (handler) return handler();
+  const stop = async (why: string, code: number) => {
     const closing = [...children].map(
       (child) => new Promise<void>((resolve) => child.once('close', () => resolve())),
     );
     for (const child of children) child.kill('SIGTERM');
     await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, CHILD_GRACE_MS))]);
-    console.error('reliable-events: stopped by Ctrl-C before the run finished: nothing was proven.');
-    process.exit(130);
-  });
+    console.error(`reliable-events: stopped by ${why} before the run finished: nothing was proven.`);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => (handler ? handler() : stop('Ctrl-C', 130)));
+  process.on('SIGTERM', () => (handler ? handler() : stop('SIGTERM', 143)));
 };

@@ -260,8 +260,8 @@ export const addLocalCommand = (program: Command) =>
           );
           await stop(ok ? 0 : 1);
         };
+        // Ctrl-C and SIGTERM alike end it with its verdict.
         onInterrupt(finish);
-        process.on('SIGTERM', finish);
         if (flags.seconds) setTimeout(finish, flags.seconds * 1000);
         await new Promise(() => {});
       } catch (error) {

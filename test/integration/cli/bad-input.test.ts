@@ -193,7 +193,12 @@ describe('reliable-events: bad input is one line that says what to do, and exit 
 
 describe('Ctrl-C: one line, exit 130, and nothing left in the temp dir', () => {
   // Runs verify, waits (bounded) until `ready` says so, then sends SIGINT to the command alone.
-  const interrupt = (cwd: string, args: string[], ready: (stdout: string) => boolean) =>
+  const interrupt = (
+    cwd: string,
+    args: string[],
+    ready: (stdout: string) => boolean,
+    signal: NodeJS.Signals = 'SIGINT',
+  ) =>
     new Promise<{ code: number | null; stdout: string; stderr: string; before: string[] }>((resolve) => {
       const child = spawn(process.execPath, [main, 'verify', ...args], {
         cwd,
@@ -213,7 +218,7 @@ describe('Ctrl-C: one line, exit 130, and nothing left in the temp dir', () => {
         if (ready(stdout) || Date.now() - started > 60_000) {
           clearInterval(poll);
           before = leftInTmp();
-          child.kill('SIGINT');
+          child.kill(signal);
         }
       }, 100);
       child.on('close', (code) => {
@@ -237,6 +242,21 @@ describe('Ctrl-C: one line, exit 130, and nothing left in the temp dir', () => {
     expect(result.code).toBe(130);
     expect(oneLine(result.stderr)).toEqual([
       'reliable-events: stopped by Ctrl-C before the run finished: nothing was proven.',
+    ]);
+    expect(leftInTmp()).toEqual([]);
+  }, 90_000);
+
+  it('SIGTERM (a cancelled CI job) while the app synthesizes: one line, exit 143, nothing left', async () => {
+    const dir = project({
+      'cdk.json': JSON.stringify({ app: 'node app.mjs' }),
+      'app.mjs': 'setTimeout(() => {}, 20_000);\n',
+      'reliable-events.verify.mjs': scenario,
+    });
+    const result = await interrupt(dir, [], () => leftInTmp().length > 0, 'SIGTERM');
+    expect(result.before).toEqual([expect.stringMatching(/^reliable-events-assembly-/)]);
+    expect(result.code).toBe(143);
+    expect(oneLine(result.stderr)).toEqual([
+      'reliable-events: stopped by SIGTERM before the run finished: nothing was proven.',
     ]);
     expect(leftInTmp()).toEqual([]);
   }, 90_000);
