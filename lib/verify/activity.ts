@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalDeployment, LocalFunction } from '../local/index.ts';
 import type { FunctionActivity } from './report.ts';
 
@@ -26,3 +27,16 @@ export const newActivity = (fn: LocalFunction, faults: FunctionActivity['faults'
   errors: 0,
   firstErrors: [],
 });
+
+/**
+ * Resolves once `backlog()` is below `limit`, or after `maxWaitMs` whatever it is: the wait only
+ * paces the sending (an outage may hold the consumers for long), it never stops it.
+ */
+export const backlogBelow = async (
+  limit: number,
+  backlog: () => number,
+  maxWaitMs = 30_000,
+): Promise<void> => {
+  const deadline = Date.now() + maxWaitMs;
+  while (backlog() >= limit && Date.now() < deadline) await sleep(Math.min(200, deadline - Date.now()));
+};

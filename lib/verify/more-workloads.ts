@@ -44,6 +44,7 @@ export const sendWorkloads = (
   plans: readonly Plan[],
   client: SQSClient,
   onSent: (i: number, sent: number) => void,
+  ready?: () => Promise<void>,
 ): Promise<SentWorkload[]> =>
   Promise.all(
     workloads.map((w, i) =>
@@ -55,6 +56,8 @@ export const sendWorkloads = (
         }),
         plans[i]!.messages(),
         (n) => onSent(i, n),
+        undefined,
+        ready,
       ),
     ),
   );

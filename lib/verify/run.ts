@@ -16,7 +16,7 @@ import {
 import { createReliabilityMetrics, memorySink } from '../metrics/index.ts';
 import { createProducer } from '../producer/index.ts';
 import { withUnorderedRetries } from '../producer/unordered-retries.ts';
-import { downstreamTables, newActivity, serviceOf } from './activity.ts';
+import { backlogBelow, downstreamTables, newActivity, serviceOf } from './activity.ts';
 import { forCli } from './alarm-endings.ts';
 import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
@@ -40,6 +40,10 @@ import type { Progress, VerifyRun } from './run-types.ts';
 import { bodiesOf, keysOfBodies, planWorkload, sendMessages } from './workload.ts';
 
 export type { Progress, VerifyRun } from './run-types.ts';
+
+// At most this many messages sent and not yet consumed: the SQS emulator holds them in memory, so
+// a long run sends at the consumers' pace instead of queueing the whole workload at once.
+const BACKLOG = 10_000;
 
 /**
  * Deploys an app locally, sends the scenario's workload while faults are injected, waits for the
@@ -188,9 +192,10 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       sentBy[i] = n;
       sentSoFar = sentBy.reduce((a, b) => a + b, 0);
     };
+    const ready = () => backlogBelow(BACKLOG, () => sentSoFar - acked());
     const [sent, extraSent] = await Promise.all([
-      sendMessages(producer, plan.messages(), (n) => onSent(0, n)),
-      sendWorkloads(extras, extraPlans, sendClient, (i, n) => onSent(i + 1, n)),
+      sendMessages(producer, plan.messages(), (n) => onSent(0, n), undefined, ready),
+      sendWorkloads(extras, extraPlans, sendClient, (i, n) => onSent(i + 1, n), ready),
     ]);
     generatorMetrics.flush();
     phase = 'draining';

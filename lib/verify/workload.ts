@@ -222,6 +222,8 @@ export const sendMessages = async (
   messages: Iterable<SendableMessage>,
   onProgress: (sent: number) => void = () => {},
   chunkSize = 250,
+  /** Awaited before each chunk: the caller holds the sending back while the queue is full enough. */
+  ready: () => Promise<void> = async () => {},
 ): Promise<SentWorkload> => {
   const keyOfMessage = new Map<string, string>();
   let count = 0;
@@ -247,6 +249,7 @@ export const sendMessages = async (
   let previous: Numbered[] = [];
   let chunk: Numbered[] = [];
   const flush = async () => {
+    await ready();
     await send(chunk.map(({ i, message }) => ({ id: `m-${i}`, message })));
     const resends = again(previous);
     if (resends.length > 0) await send(resends);
