@@ -150,7 +150,12 @@ export const createFunctionHost = (options: FunctionHostOptions) => {
         return result;
       } catch (error) {
         // A timed-out or broken sandbox is not reused; an ordinary handler error leaves it warm.
-        if (error instanceof FunctionTimeoutError || !all.has(sandbox) || sandbox.pending.size > 0)
+        if (
+          error instanceof FunctionTimeoutError ||
+          sandbox.broken ||
+          !all.has(sandbox) ||
+          sandbox.pending.size > 0
+        )
           discard(sandbox);
         else idle.push(sandbox);
         throw error;

@@ -193,5 +193,7 @@ exports.handler = async () => {
   it('a handler that outgrows its memory fails the invocation, as Lambda ends the sandbox', async () => {
     const fn = host(asset({ 'index.js': hog(300) }), { memoryMb: 128 });
     await expect(fn.invoke({})).rejects.toThrow(/memory/i);
+    // A fresh sandbox for the next invocation (a terminated one would never answer).
+    await expect(fn.invoke({})).rejects.toThrow(/memory/i);
   }, 30_000);
 });
