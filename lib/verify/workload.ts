@@ -31,7 +31,19 @@ export type SendableMessage = PlannedMessage & {
 export type SentWorkload = {
   messages: number;
   resent: number;
-  keyOfMessage: Map<string, string>;
+  keyOfMessage: Pick<Map<string, string>, 'get'>;
+};
+
+/**
+ * Message ids mapped to keys by a 53-bit digest of the id: a number per message, not the id's
+ * 36 characters, and the key is the plan's own string.
+ */
+const digestMap = () => {
+  const keys = new Map<number, string>();
+  return {
+    set: (messageId: string, key: string) => keys.set(digest53(messageId), key),
+    get: (messageId: string) => keys.get(digest53(messageId)),
+  };
 };
 
 /**
@@ -225,7 +237,7 @@ export const sendMessages = async (
   /** Awaited before each chunk: the caller holds the sending back while the queue is full enough. */
   ready: () => Promise<void> = async () => {},
 ): Promise<SentWorkload> => {
-  const keyOfMessage = new Map<string, string>();
+  const keyOfMessage = digestMap();
   let count = 0;
   let resent = 0;
   const send = async (batch: { id: string; message: SendableMessage }[]) => {

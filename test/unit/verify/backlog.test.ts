@@ -40,5 +40,9 @@ describe('a long run sends at the consumers’ pace', () => {
     });
     expect(sentBefore).toEqual([0, 10, 20]);
     expect(result.messages).toBe(25);
+    // Each message id maps to its key (kept by a digest of the id).
+    expect(result.keyOfMessage.get('sqs-m-3')).toBe('k3');
+    expect(result.keyOfMessage.get('sqs-m-24')).toBe('k24');
+    expect(result.keyOfMessage.get('sqs-m-25')).toBeUndefined();
   });
 });
