@@ -135,7 +135,7 @@ export class ReliableQueue extends Construct {
    * With `ledger`, also the conditional put and update a replay ledger makes. With
    * `idempotencyTable`, the strongly consistent reads that report a message the consumer already
    * applied (`--applied`, `--idempotency-table`); with `discard` as well, the update `dlq discard`
-   * makes to a group's park, on the fence items only (`dynamodb:LeadingKeys` `fence#*`).
+   * makes to a group's park, on this queue's fence items only (`dynamodb:LeadingKeys` `fence#<queue name>#*`), with the KMS actions a customer-managed key on the table needs.
    *
    * @example
    * orders.grantDeadLetterReplay(operatorRole, { idempotencyTable: idempotency.table });
@@ -173,17 +173,28 @@ export class ReliableQueue extends Construct {
     if (options.ledger) grants.push(options.ledger.grant(grantee, 'dynamodb:PutItem', 'dynamodb:UpdateItem'));
     const table = options.idempotencyTable;
     if (table) grants.push(table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:BatchGetItem'));
-    if (table && options.discard)
-      // Only the fence items (`fence#<queue>#<group>`), never an idempotency record.
+    // Table.grant leaves a customer-managed key out: the reads need kms:Decrypt on it.
+    if (table?.encryptionKey)
+      grants.push(table.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey'));
+    if (table && options.discard) {
+      // Only this queue's fence items (`fence#<queue name>#<group>`, the queue name as the consumer
+      // reads it from the event source ARN), never an idempotency record nor another queue's park.
       // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
       grants.push(
         iam.Grant.addToPrincipal({
           grantee,
           actions: ['dynamodb:UpdateItem'],
           resourceArns: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['fence#*'] } },
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`fence#${this.queue.queueName}#*`] },
+          },
         }),
       );
+      if (table.encryptionKey)
+        grants.push(
+          table.encryptionKey.grant(grantee, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'),
+        );
+    }
     return grants.reduce((all, grant) => all.combine(grant));
   }
 }

@@ -254,14 +254,14 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
           return resolved === undefined ? [] : [[name, String(resolved)]];
         }),
       );
+      const memoryMb = Number(tryResolve(resource.Properties.MemorySize) ?? Number.NaN);
       deployment.functions.push({
         ...code,
         environment,
         // Lambda's default timeout is 3 s.
         timeoutMs: (options.functionTimeoutSeconds ?? Number(resource.Properties.Timeout ?? 3)) * 1000,
-        ...(resource.Properties.MemorySize === undefined
-          ? {}
-          : { memoryMb: Number(resource.Properties.MemorySize) }),
+        // A token it cannot resolve (a parameter) leaves Lambda's default.
+        ...(Number.isFinite(memoryMb) ? { memoryMb } : {}),
       });
     }
 

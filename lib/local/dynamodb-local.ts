@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,12 +38,15 @@ const assertJava = (java: string): void => {
 
 // Java is started under a small shell watchdog that reads our end of a pipe: if this
 // process dies in any way (even SIGKILL), the pipe closes, `read` returns and the
-// watchdog kills Java. Without it a crashed test run would leave DynamoDB Local behind. Once Java
-// has ended, it removes the database's directory, if any.
+// watchdog kills Java. Without it a crashed test run would leave DynamoDB Local behind. The
+// watchdog also ends when Java does (a Java that fails to start is seen at once, not after the
+// start timeout). Once Java has ended, it removes the database's directory, if any. The read runs
+// in the background (stdin given explicitly: a background job's is /dev/null), the shell waits on Java.
 const WATCHDOG =
   'java_bin="$1"; shift; "$java_bin" "$@" & pid=$!; ' +
-  'trap \'kill $pid 2>/dev/null; wait $pid; [ -n "$DATA_DIRECTORY" ] && rm -rf "$DATA_DIRECTORY"\' EXIT; ' +
-  "trap 'exit' INT TERM HUP; read _ignored; exit";
+  'exec 3<&0; ( read _ignored <&3; kill $pid 2>/dev/null ) & reader=$!; exec 3<&-; ' +
+  'trap \'kill $pid 2>/dev/null; wait $pid; kill $reader 2>/dev/null; [ -n "$DATA_DIRECTORY" ] && rm -rf "$DATA_DIRECTORY"\' EXIT; ' +
+  "trap 'exit' INT TERM HUP; wait $pid; exit";
 
 // Java's heap for DynamoDB Local with its tables on disk (requests and SQLite's page cache).
 const DISK_HEAP_MB = 512;
@@ -89,6 +92,8 @@ export const startDynamoDBLocal = async (
   ];
   const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', java, ...args], {
     cwd,
+    // A process group of its own: a Java too slow to end is killed with its watchdog, by group.
+    detached: true,
     env: { ...process.env, DATA_DIRECTORY: dataDirectory ?? '' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -103,9 +108,18 @@ export const startDynamoDBLocal = async (
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.stdin?.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => {
+      // Java has not ended within 5 s: the watchdog, Java and the reader go at once, and the
+      // watchdog cannot remove the data directory any more, so this process does.
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, 5000);
     await exited;
     clearTimeout(timer);
+    if (dataDirectory) rmSync(dataDirectory, { recursive: true, force: true });
   };
 
   const endpoint = `http://127.0.0.1:${port}`;

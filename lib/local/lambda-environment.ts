@@ -3,7 +3,11 @@ import type { LocalFunction } from './deploy-functions.ts';
 // Lambda's default memory size, in MB.
 const DEFAULT_MEMORY_MB = 128;
 
-const memoryOf = (fn: Pick<LocalFunction, 'memoryMb'>) => fn.memoryMb ?? DEFAULT_MEMORY_MB;
+// A MemorySize the template gives as a token it could not resolve reads as NaN: Lambda's default then.
+const memoryOf = (fn: Pick<LocalFunction, 'memoryMb'>) =>
+  fn.memoryMb !== undefined && Number.isFinite(fn.memoryMb) && fn.memoryMb > 0
+    ? Math.floor(fn.memoryMb)
+    : DEFAULT_MEMORY_MB;
 
 /**
  * The heap a sandbox gets from its function's memory size, as the Lambda Node.js runtime's

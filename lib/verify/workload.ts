@@ -94,6 +94,24 @@ const draw = (
   return { made, poisoned, resend, invalid };
 };
 
+// The scenario's invalid body for a message, made from a copy (a poison() that edits the message
+// it is given would change what message(i) hands out next time, when it hands out kept objects).
+const poisonOf = (scenario: Pick<Scenario, 'poison'>, made: ReturnType<Scenario['message']>, i: number) => {
+  let copy = made;
+  try {
+    copy = structuredClone(made);
+  } catch {
+    // Not cloneable (a function in it): the message itself.
+  }
+  try {
+    return scenario.poison!(copy);
+  } catch (error) {
+    throw new ScenarioError(`The scenario's poison() threw for message(${i}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+};
+
 /**
  * The workload from the scenario's generator: each message numbered within its group, some made
  * poison (half not JSON, half the scenario's invalid body when it has one) and some marked to be
@@ -124,7 +142,8 @@ export const planWorkload = (
     const message: PlannedMessage = { key: made.key, group, seq, resend };
     if (poisoned) message.poison = invalid ? 'invalid' : 'not-json';
     planned.push(message);
-    digests[i] = digest53(fingerprint(made));
+    // The invalid body is made on each pass too: it goes in the digest with the message.
+    digests[i] = digest53(fingerprint(made) + (invalid ? poisonOf(scenario, made, i) : ''));
     byKey.set(message.key, message);
   }
   withMinimum(planned, options.rates, options.faultMinimum ?? 3);
@@ -135,13 +154,15 @@ export const planWorkload = (
       const random = seed();
       for (const [i, message] of planned.entries()) {
         const { made } = draw(scenario, i, options, random);
-        if (digest53(fingerprint(made)) !== digests[i])
+        const fingerprinted = fingerprint(made);
+        const invalid = message.poison === 'invalid' ? poisonOf(scenario, made, i) : undefined;
+        if (digest53(fingerprinted + (invalid ?? '')) !== digests[i])
           throw new ScenarioError(
-            `The scenario's message(${i}) made another message when asked again: it must make the same one for the same i and draws, using the random it is given (not Math.random, the clock or a counter of its own), so that a seed reproduces the run.`,
+            `The scenario's message(${i})${invalid === undefined ? '' : ' or its poison()'} made another message when asked again: it must make the same one for the same i and draws, using the random it is given (not Math.random, the clock or a counter of its own), so that a seed reproduces the run.`,
           );
         const body =
-          message.poison === 'invalid'
-            ? scenario.poison!(made)
+          invalid !== undefined
+            ? invalid
             : message.poison === 'not-json'
               ? `${text(made.body).slice(0, -1)}…`
               : text(made.body);
