@@ -131,7 +131,7 @@ export const addDlqCommand = (program: Command) => {
     .option('--rate <n>', 'at most N messages per second', positive)
     .option(
       '--skip-applied',
-      'delete a message the consumer already applied instead of sending it (the first of each FIFO group is always sent); needs --applied or --idempotency-table',
+      'delete a message the consumer already applied instead of sending it (in a FIFO group only those parked behind its head); needs --applied or --idempotency-table',
     )
     .option(
       '--json',

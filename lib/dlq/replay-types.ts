@@ -34,9 +34,10 @@ export type ReplayOptions = {
    */
   idempotency?: AppliedLookup;
   /**
-   * Delete a message found already applied instead of sending it — except the first of each FIFO
-   * group, which is always sent: it may be the head a parked group waits for, and its replay lifts
-   * the park. Without it an applied message is sent, and the consumer suppresses it. @default false
+   * Delete a message found already applied instead of sending it: one without a group, or one
+   * parked behind its group's head (`GroupParkedError`). Any other message of a FIFO group is sent:
+   * it may be the head a parked group waits for, wherever it stands in the DLQ, and only its replay
+   * lifts the park. Without it an applied message is sent, and the consumer suppresses it. @default false
    */
   skipApplied?: boolean;
   onProgress?: (report: ReplayReport) => void;

@@ -5,6 +5,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { DeadLetterAttribute } from '../sqs/dead-letter.ts';
+import { GroupParkedError } from '../sqs/errors.ts';
 import { type Applied, lookUpApplied } from './applied.ts';
 import { type DeadLetter, replayIdOf, toDeadLetter } from './dead-letter-message.ts';
 import { openLedger } from './ledger.ts';
@@ -63,7 +64,6 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
   const done = new Set<string>();
   const blockedGroups = new Set<string>();
   // Groups this run sent a message of: the first one is always sent (it may release a park).
-  const startedGroups = new Set<string>();
   let applied = new Map<string, Applied>();
   const startedAt = Date.now();
   const deadline = startedAt + opts.timeoutMs;
@@ -142,9 +142,10 @@ export const replayDeadLetters = async (options: ReplayOptions): Promise<ReplayR
         target: target.url,
         reason: 'the target is FIFO and the message has no group id',
       });
-    const firstOfGroup = letter.groupId !== undefined && !startedGroups.has(letter.groupId);
-    if (letter.groupId) startedGroups.add(letter.groupId);
-    if (opts.skipApplied && !firstOfGroup && applied.get(letter.messageId)?.status === 'applied') {
+    // A FIFO group's park waits for its head, whatever its place in the DLQ: deleting the head
+    // unsent would leave the group parked for good. Only a follower parked behind it is safe to drop.
+    const mayDrop = letter.groupId === undefined || letter.error?.name === GroupParkedError.errorName;
+    if (opts.skipApplied && mayDrop && applied.get(letter.messageId)?.status === 'applied') {
       if (opts.dryRun) hold.set(letter.messageId, letter.receiptHandle);
       else await remove(letter);
       return record(letter, { outcome: 'already-applied', target: target.url });

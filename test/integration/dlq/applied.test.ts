@@ -85,7 +85,7 @@ describe('dlq replay: already applied', () => {
     expect(await p.captures('redriven')).toBe(1);
   });
 
-  it('--skip-applied deletes an applied message instead of sending it, but always sends the first of its group', async () => {
+  it('--skip-applied deletes an applied message parked behind its group's head instead of sending it, and sends the head', async () => {
     const p = await createPipeline();
     await p.send('g', { orderId: 'a', poison: true }, { orderId: 'b' }, { orderId: 'c' });
     await p.drainQueue();
@@ -109,6 +109,35 @@ describe('dlq replay: already applied', () => {
     // The one sent is suppressed by the consumer, and it lifts the park its message made.
     await p.drainQueue();
     expect(await p.captures('a')).toBe(0);
+    expect(await p.fence('g')).not.toHaveProperty('parkedAt');
+  });
+
+  it('--skip-applied never deletes the head a parked group waits for, even when it stands behind its followers in the DLQ', async () => {
+    const p = await createPipeline();
+    await p.send('g', { orderId: 'a', poison: true }, { orderId: 'b' }, { orderId: 'c' });
+    await p.drainQueue();
+    // The operator replays the head alone; it fails again and the park moves to its new message,
+    // which now stands behind b and c in the DLQ.
+    await replayDeadLetters({
+      client: sqs,
+      queueUrl: p.dlq.url,
+      visibilityTimeoutSeconds: 10,
+      filter: { select: (l) => orderOf({ Body: l.body }) === 'a' },
+    });
+    await p.drainQueue();
+    expect(await p.fence('g')).toHaveProperty('parkedAt');
+    for (const id of ['a', 'b', 'c']) await p.putRecord(id, 'COMPLETED');
+    const report = await replayDeadLetters({
+      client: sqs,
+      queueUrl: p.dlq.url,
+      visibilityTimeoutSeconds: 10,
+      idempotency: { tables: [p.idempotencyTable], client: dynamodb },
+      skipApplied: true,
+    });
+    // b and c, parked behind the head, are dropped; the head is sent, and its replay lifts the park.
+    expect(report).toMatchObject({ replayed: 1, deletedApplied: 2 });
+    await p.drainQueue();
+    expect(await messagesIn(sqs, p.dlq.url)).toBe(0);
     expect(await p.fence('g')).not.toHaveProperty('parkedAt');
   });
 
