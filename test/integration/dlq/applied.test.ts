@@ -85,7 +85,7 @@ describe('dlq replay: already applied', () => {
     expect(await p.captures('redriven')).toBe(1);
   });
 
-  it('--skip-applied deletes an applied message parked behind its group's head instead of sending it, and sends the head', async () => {
+  it("--skip-applied deletes an applied message parked behind its group's head instead of sending it, and sends the head", async () => {
     const p = await createPipeline();
     await p.send('g', { orderId: 'a', poison: true }, { orderId: 'b' }, { orderId: 'c' });
     await p.drainQueue();
