@@ -62,66 +62,66 @@ export const lateInvocations = (client: SQSClient, queueUrl: string) => {
       await client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
   };
+  /**
+   * The step for a batch, and the records it holds; `chosen` is asked only for a batch the fault
+   * holds nothing of yet. A held FIFO group holds its later records too; on a standard queue a
+   * record SQS happened to hand out with held ones is not the late invocation's, and runs now.
+   */
+  const step = async (
+    records: readonly SQSRecord[],
+    chosen: () => boolean,
+  ): Promise<{ step: LateStep; held: readonly SQSRecord[] }> => {
+    const groups = new Set(records.filter((r) => marked.has(r.messageId)).map(groupOf));
+    groups.delete('');
+    let held: readonly SQSRecord[] = records.filter((r) => marked.has(r.messageId) || groups.has(groupOf(r)));
+    if (held.length === 0) {
+      if (!chosen()) return { step: 'run', held };
+      held = records;
+    }
+    // Late on the last receive of any of them: one more and SQS moves that record to the DLQ.
+    if (Math.max(...held.map(receivesOf)) < (await maxReceiveCount())) {
+      for (const record of held) marked.add(record.messageId);
+      return { step: 'throttle', held };
+    }
+    for (const record of records) marked.delete(record.messageId);
+    return { step: 'late', held };
+  };
+  /** Makes the batch visible again, then waits until each of its groups moved past it (bounded). */
+  const startLate = async (records: readonly SQSRecord[]) => {
+    await returnNow(records);
+    const last = new Map<string, string>();
+    for (const record of records) if (groupOf(record)) last.set(groupOf(record), sequenceOf(record));
+    const overtaken = () =>
+      last.size > 0 && [...last].every(([group, sequence]) => (deletedUpTo.get(group) ?? '') > sequence);
+    // A standard queue has no groups to watch: long enough for another receive to take the records.
+    const deadline = Date.now() + (last.size > 0 ? OVERTAKE_WAIT_MS : STANDARD_WAIT_MS);
+    while (!overtaken() && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
+  };
   return {
-    /**
-     * The step for a batch, and the records it holds; `chosen` is asked only for a batch the fault
-     * holds nothing of yet. A held FIFO group holds its later records too; on a standard queue a
-     * record SQS happened to hand out with held ones is not the late invocation's, and runs now.
-     */
-    step: async (
-      records: readonly SQSRecord[],
-      chosen: () => boolean,
-    ): Promise<{ step: LateStep; held: readonly SQSRecord[] }> => {
-      const groups = new Set(records.filter((r) => marked.has(r.messageId)).map(groupOf));
-      groups.delete('');
-      let held: readonly SQSRecord[] = records.filter(
-        (r) => marked.has(r.messageId) || groups.has(groupOf(r)),
-      );
-      if (held.length === 0) {
-        if (!chosen()) return { step: 'run', held };
-        held = records;
-      }
-      // Late on the last receive of any of them: one more and SQS moves that record to the DLQ.
-      if (Math.max(...held.map(receivesOf)) < (await maxReceiveCount())) {
-        for (const record of held) marked.add(record.messageId);
-        return { step: 'throttle', held };
-      }
-      for (const record of records) marked.delete(record.messageId);
-      return { step: 'late', held };
-    },
+    step,
     /** A throttled invoke: the batch never ran, and its records are visible again. */
     throttle: returnNow,
-    /** Makes the batch visible again, then waits until each of its groups moved past it (bounded). */
-    startLate: async (records: readonly SQSRecord[]) => {
-      await returnNow(records);
-      const last = new Map<string, string>();
-      for (const record of records) if (groupOf(record)) last.set(groupOf(record), sequenceOf(record));
-      const overtaken = () =>
-        last.size > 0 && [...last].every(([group, sequence]) => (deletedUpTo.get(group) ?? '') > sequence);
-      // A standard queue has no groups to watch: long enough for another receive to take the records.
-      const deadline = Date.now() + (last.size > 0 ? OVERTAKE_WAIT_MS : STANDARD_WAIT_MS);
-      while (!overtaken() && Date.now() < deadline) await new Promise((r) => setTimeout(r, POLL_MS));
-    },
+    startLate,
     /**
      * Everything the fault does before a batch runs; resolves to the records to run now: all of
      * them (at once, or late), those it does not hold (it returned the held ones as a throttled
      * invoke returns them), or none.
      */
-    before: async function (
+    before: async (
       records: readonly SQSRecord[],
       chosen: () => boolean,
       startedLate?: (records: readonly SQSRecord[]) => void,
-    ): Promise<readonly SQSRecord[]> {
-      const { step, held } = await this.step(records, chosen);
-      if (step === 'throttle') {
-        await this.throttle(held);
+    ): Promise<readonly SQSRecord[]> => {
+      const { step: next, held } = await step(records, chosen);
+      if (next === 'throttle') {
+        await returnNow(held);
         return records.filter((record) => !held.includes(record));
       }
-      if (step === 'late') {
+      if (next === 'late') {
         // All of them: one not on its last receive can still end in the DLQ because of the late
         // invocation (its lease, claimed late, fails the redelivery that held it meanwhile).
         startedLate?.(records);
-        await this.startLate(records);
+        await startLate(records);
       }
       return records;
     },
