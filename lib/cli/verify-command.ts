@@ -152,7 +152,7 @@ export const addVerifyCommand = (program: Command) => {
     .addOption(
       new Option(
         '--tables <where>',
-        `where DynamoDB Local keeps the tables: memory (faster) or disk (memory flat in the message count; the default from ${TABLES_ON_DISK_FROM.toLocaleString('en-US')} messages)`,
+        `where DynamoDB Local keeps the tables: memory (faster) or disk (Java's memory bounded whatever the message count; the default from ${TABLES_ON_DISK_FROM.toLocaleString('en-US')} messages)`,
       ).choices(['memory', 'disk']),
     )
     .option('--json <file>', 'write the report as JSON')

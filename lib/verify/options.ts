@@ -56,7 +56,7 @@ export type VerifyOptions = {
   replay?: boolean;
   /**
    * Where DynamoDB Local keeps the app's tables: in memory (faster), or on disk, so that memory
-   * stays flat however many messages the run sends. @default 'disk' from `TABLES_ON_DISK_FROM` messages
+   * stays bounded however many messages the run sends. @default 'disk' from `TABLES_ON_DISK_FROM` messages
    */
   tables?: 'memory' | 'disk';
 };
