@@ -165,7 +165,10 @@ export const addLocalCommand = (program: Command) =>
               client: sqs,
               throwOnFailure: false,
               // Counted here, not printed: the terminal shows the table.
-              metrics: createReliabilityMetrics({ sink: memorySink(), service: 'reliable-events-local' }),
+              metrics: createReliabilityMetrics({
+                sink: memorySink({ keep: 0 }),
+                service: 'reliable-events-local',
+              }),
             })
           : undefined;
         const earlier: { key: string; group: string; body: string }[] = [];

@@ -40,7 +40,8 @@ const DEFAULT_SQS_CONCURRENCY = 2;
  */
 export const startLocalRuntime = (options: LocalRuntimeOptions) => {
   const { stack, deployment } = options;
-  const metrics = memorySink();
+  // The sums only: a long run's documents would grow with its message count.
+  const metrics = memorySink({ keep: 0 });
   const baseEnvironment = {
     PATH: process.env.PATH ?? '',
     TZ: 'UTC',

@@ -4,6 +4,9 @@ import { type FaultKind, type FaultRates, verifyDefaults } from './options.ts';
 import { digest53 } from './random.ts';
 
 // A consumer's writes: an idempotency claim (PutItem), a commit (TransactWriteItems), single writes.
+// How many keys of asks the fault injector keeps per generation (it keeps two): some 10 MB at most.
+const ASKED_GENERATION = 100_000;
+
 const WRITES = new Set(['PutItem', 'UpdateItem', 'TransactWriteItems', 'DeleteItem']);
 
 // Where a kind whose rate is too small for the run is injected anyway: at its 2nd, 4th, 6th…
@@ -50,11 +53,19 @@ export const createFaultInjector = (
     number
   >;
   // How often each key was asked: the second delivery of one record, the 7th PutItem of a function.
-  // Counted by the key's digest: the keys hold record ids and bodies, a number per key does not.
-  const asked = new Map<number, number>();
+  // Counted by the key's digest, in two generations of at most ASKED_GENERATION keys each, so a long
+  // run keeps a bounded number: a key asked in the last two generations carries its count forward,
+  // one not asked for a whole generation is forgotten. A record's keys (its receive count in them)
+  // recur within one receive, seconds apart; a function's requests are asked all the time.
+  let asked = new Map<number, number>();
+  let before = new Map<number, number>();
   const nth = (key: string) => {
     const digest = digest53(key);
-    const n = (asked.get(digest) ?? 0) + 1;
+    const n = (asked.get(digest) ?? before.get(digest) ?? 0) + 1;
+    if (asked.size >= ASKED_GENERATION && !asked.has(digest)) {
+      before = asked;
+      asked = new Map();
+    }
     asked.set(digest, n);
     return `${key}|${n}`;
   };

@@ -52,7 +52,7 @@ export const sendWorkloads = (
         createProducer({
           queueUrl: w.driven.url,
           client,
-          metrics: createReliabilityMetrics({ sink: memorySink(), service: 'verify-producer' }),
+          metrics: createReliabilityMetrics({ sink: memorySink({ keep: 0 }), service: 'verify-producer' }),
         }),
         plans[i]!.messages(),
         (n) => onSent(i, n),

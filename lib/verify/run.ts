@@ -145,7 +145,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     injector.spare(bodiesOf([plan, ...extraPlans], (m) => m.poison !== undefined || m.resend));
     const expected = everyPlanned.length + injector.injected.producerResend;
 
-    const generator = memorySink();
+    const generator = memorySink({ keep: 0 });
     const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'verify-producer' });
     // The workload goes through a proxy that throttles calls and fails entries, as SQS may.
     const sendProxy = await startFaultProxy({ target: stack.sqs.endpoint, ...injector.producer });

@@ -97,4 +97,26 @@ describe('the fault injector', () => {
     expect(decisions(0)).toEqual(decisions(2));
     expect(new Set(decisions(0))).toEqual(new Set(['-', 'throttle', 'hang', 'hang-after']));
   });
+
+  it("keeps a function's request count across the generations of keys it forgets (a long run's memory stays bounded)", () => {
+    const rates = { ...verifyDefaults.rates, ddbThrottle: 0.3, visibilityRedelivery: 0.1 };
+    const decisions = (records: number) => {
+      const injector = createFaultInjector(rates, keyedRandom(5), () => true, 0);
+      const consumer = injector.dynamodb(fn);
+      const faults = injector.sqs(fn)!;
+      let asked = 0;
+      return Array.from({ length: 60 }, () => {
+        // Enough distinct records between two requests to turn over the generations of kept keys.
+        for (let j = 0; j < records; j++, asked++)
+          faults.lateAck!({
+            ...record(`r-${asked}`),
+            body: `b-${asked}`,
+            attributes: { ApproximateReceiveCount: '1' },
+          } as unknown as SQSRecord);
+        return consumer('PutItem') ?? '-';
+      });
+    };
+    // 60 × 5,000 = 300,000 record keys: three generations and more.
+    expect(decisions(5_000)).toEqual(decisions(0));
+  });
 });
