@@ -1,9 +1,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalQueue } from '../local/index.ts';
 import { DeadLetterAttribute } from '../sqs/index.ts';
+import { countEffects, groupOrders } from './effects.ts';
 import { callScenario } from './load-scenario.ts';
 import type { Scenario, ScenarioCheck, ScenarioContext } from './scenario.ts';
-import type { PlannedMessage, SentWorkload } from './workload.ts';
+import type { PlanView, SentWorkload } from './workload.ts';
 
 /** What the app's tables and dead-letter queues say, with no help from the toolkit's counters. */
 export type GroundTruth = {
@@ -87,6 +88,7 @@ export const drainQueue = async (sqs: SQSClient, QueueUrl: string, limit: number
 /** Counts, in one group's order of effects, the keys that come after one sent later (`late`), and the repeats. */
 export const orderViolationsOf = (order: readonly string[], seqOf: (key: string) => number | undefined) => {
   const seen = new Set<string>();
+  const repeated = new Set<string>();
   let violations = 0;
   let duplicates = 0;
   let last = 0;
@@ -94,6 +96,7 @@ export const orderViolationsOf = (order: readonly string[], seqOf: (key: string)
   for (const key of order) {
     if (seen.has(key)) {
       duplicates += 1;
+      repeated.add(key);
       continue;
     }
     seen.add(key);
@@ -104,7 +107,7 @@ export const orderViolationsOf = (order: readonly string[], seqOf: (key: string)
     }
     last = Math.max(last, seq);
   }
-  return { violations, duplicates, late };
+  return { violations, duplicates, late, repeated: [...repeated] };
 };
 
 /** The ARN of the dead-letter queue a queue's redrive policy names, if any. */
@@ -130,9 +133,7 @@ export const checkGroundTruth = async (input: {
   context: ScenarioContext;
   scenario: Pick<Scenario, 'effects' | 'order' | 'checks'>;
   driven: LocalQueue;
-  planned: readonly PlannedMessage[];
-  /** The planned messages by key, when the plan keeps them so. @default built from `planned` */
-  byKey?: ReadonlyMap<string, PlannedMessage>;
+  plan: PlanView;
   sent: SentWorkload;
   /** Dead-letter queues of the scenario's other workloads: theirs to check, not "other" here. @default none */
   workloadDlqs?: ReadonlySet<string>;
@@ -140,73 +141,80 @@ export const checkGroundTruth = async (input: {
   countOthers?: boolean;
   /** Message ids of the records late invocations held when they started (the fault injector's). @default none */
   startedLate?: ReadonlySet<string>;
-  /** Keys of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
-  replayedKeys?: ReadonlySet<string>;
+  /** Places of the dead letters `verify --replay` sent back: applied after their successors, the DLQ reordered them. @default none */
+  replayed?: ReadonlySet<number>;
   /**
-   * Keys with an effect when the replay began: a replayed one of those was applied before the
-   * replay (an unfenced late commit, say), so the replay did not reorder it. @default none
+   * Whether message `index` had an effect when the replay began: a replayed one that had was
+   * applied before the replay (an unfenced late commit, say), so the replay did not reorder it. @default none
    */
-  appliedBeforeReplay?: ReadonlySet<string>;
+  appliedBeforeReplay?: (index: number) => boolean;
 }): Promise<GroundTruth> => {
-  const { context, scenario, driven, planned, sent } = input;
-  const byKey = input.byKey ?? new Map(planned.map((m) => [m.key, m]));
-  const applied = await callScenario('effects()', () => scenario.effects(context));
+  const { context, scenario, driven, plan, sent } = input;
+  const { times, effects } = await countEffects(plan, () => scenario.effects(context));
 
   const dlqArn = dlqArnOf(driven);
   const dlqs = deadLetterQueues(context.deployment.queues);
   const dlq = dlqs.find((q) => q.arn === dlqArn);
   const dead = dlq ? await drainQueue(context.sqs, dlq.url, sent.messages + 10) : [];
-  const keyOf = (m: (typeof dead)[number]) =>
-    sent.keyOfMessage.get(m.sourceMessageId ?? m.messageId) ?? m.body;
-  const inDlq = new Set(dead.map(keyOf));
-  const good = (key: string) => byKey.has(key) && !byKey.get(key)!.poison;
+  const indexOf = (m: (typeof dead)[number]) =>
+    sent.indexOfMessage(m.sourceMessageId ?? m.messageId) ?? plan.indexOf(m.body);
+  const inDlq = new Set(dead.map(indexOf).filter((i) => i >= 0));
+  const good = (index: number) => index >= 0 && !plan.at(index).poison;
   // SQS's own redrive moves a message as it is, without the attributes the consumer writes.
   const redriven = dead
-    .filter((m) => !m.sourceMessageId && good(keyOf(m)))
+    .filter((m) => !m.sourceMessageId && good(indexOf(m)))
     .map((m) => ({
-      key: keyOf(m),
+      index: indexOf(m),
       messageId: m.messageId,
       cause: input.startedLate?.has(m.messageId)
         ? ('late-invocation' as const)
         : ('receives-used-up' as const),
-      applied: (applied.get(keyOf(m)) ?? 0) > 0,
+      applied: times[indexOf(m)]! > 0,
     }));
-  const heldLate = new Set(redriven.filter((r) => r.cause === 'late-invocation').map((r) => r.key));
+  const heldLate = new Set(redriven.filter((r) => r.cause === 'late-invocation').map((r) => r.index));
   // A redriven key applied after its successors was reordered by the redrive when something sent it
   // again (a resend, a replay); a late invocation's own commit landing after them is the consumer's.
   // A replayed key already applied before the replay was not reordered by it, unless a resend applied it.
-  const replayedKeys = planned
-    .filter((m) => input.replayedKeys?.has(m.key) && (m.resend || !input.appliedBeforeReplay?.has(m.key)))
-    .map((m) => m.key);
-  const redrivenKeys = new Set([
-    ...redriven.filter((r) => r.cause === 'receives-used-up' || byKey.get(r.key)?.resend).map((r) => r.key),
-    ...replayedKeys,
+  const replayed = [...(input.replayed ?? [])].filter(
+    (i) => plan.at(i).resend || !input.appliedBeforeReplay?.(i),
+  );
+  const redrivenIndices = new Set([
+    ...redriven.filter((r) => r.cause === 'receives-used-up' || plan.at(r.index).resend).map((r) => r.index),
+    ...replayed,
   ]);
 
-  const lostKeys: string[] = [];
-  const duplicateKeys = new Set<string>();
+  const lost: number[] = [];
+  const duplicated = new Set<number>();
   let duplicateEffects = 0;
   let poisonEffects = 0;
-  for (const message of planned) {
-    const times = applied.get(message.key) ?? 0;
-    if (message.poison) poisonEffects += times > 0 ? 1 : 0;
-    else if (times === 0 && !heldLate.has(message.key)) lostKeys.push(message.key);
-    if (times > 1) duplicateKeys.add(message.key);
-    duplicateEffects += Math.max(0, times - 1);
+  let poisonMissingFromDlq = 0;
+  for (let i = 0; i < plan.size; i++) {
+    const n = times[i]!;
+    const { poison } = plan.at(i);
+    if (poison) {
+      poisonEffects += n > 0 ? 1 : 0;
+      poisonMissingFromDlq += inDlq.has(i) ? 0 : 1;
+    } else if (n === 0 && !heldLate.has(i)) lost.push(i);
+    if (n > 1) duplicated.add(i);
+    duplicateEffects += Math.max(0, n - 1);
   }
 
   let orderViolations: number | null = null;
   const reorderedKeys: string[] = [];
+  const repeatedInOrder = new Set<string>();
   if (scenario.order) {
     orderViolations = 0;
-    const orders = await callScenario('order()', () => scenario.order!(context));
-    for (const keys of orders.values()) {
-      const found = orderViolationsOf(keys, (key) => byKey.get(key)?.seq);
-      const byRedrive = found.late.filter((key) => redrivenKeys.has(key));
+    const seqOf = (key: string) => {
+      const i = plan.indexOf(key);
+      return i < 0 ? undefined : plan.at(i).seq;
+    };
+    for await (const [, keys] of groupOrders(scenario.order, context)) {
+      const found = orderViolationsOf(keys, seqOf);
+      const byRedrive = found.late.filter((key) => redrivenIndices.has(plan.indexOf(key)));
       reorderedKeys.push(...byRedrive);
       orderViolations += found.violations - byRedrive.length;
       duplicateEffects += found.duplicates;
-      for (const [i, key] of keys.entries()) if (keys.indexOf(key) !== i) duplicateKeys.add(key);
+      for (const key of found.repeated) repeatedInOrder.add(key);
     }
   }
 
@@ -219,21 +227,22 @@ export const checkGroundTruth = async (input: {
   const scenarioChecks = scenario.checks
     ? await callScenario('checks()', () => scenario.checks!(context))
     : [];
-  const poison = planned.filter((m) => m.poison);
+  // The keys to name, made again from the seed in one pass.
+  const keys = plan.keysAt(new Set([...lost, ...duplicated, ...redriven.map((r) => r.index)]));
   return {
-    effects: [...applied.values()].filter((n) => n > 0).length,
-    lost: lostKeys.length,
-    lostKeys,
+    effects,
+    lost: lost.length,
+    lostKeys: lost.map((i) => keys.get(i)!),
     duplicateEffects,
-    duplicateKeys: [...duplicateKeys],
+    duplicateKeys: [...new Set([...[...duplicated].map((i) => keys.get(i)!), ...repeatedInOrder])],
     poisonEffects,
     orderViolations,
     reorderedAfterRedrive: reorderedKeys.length,
     reorderedKeys,
-    redriven,
+    redriven: redriven.map(({ index, ...r }) => ({ key: keys.get(index)!, ...r })),
     deadLettered: dead.length,
-    poisonMissingFromDlq: poison.filter((m) => !inDlq.has(m.key)).length,
-    goodInDlq: [...inDlq].filter((key) => good(key) && !heldLate.has(key)).length,
+    poisonMissingFromDlq,
+    goodInDlq: [...inDlq].filter((i) => good(i) && !heldLate.has(i)).length,
     otherDeadLettered,
     scenarioChecks,
   };

@@ -60,6 +60,10 @@ export const scenarioContext = (input: {
       );
     return found.name;
   };
+  async function* pages(name: string) {
+    const scan = paginateScan({ client: documents }, { TableName: table(name), ConsistentRead: true });
+    for await (const page of scan) yield page.Items ?? [];
+  }
   return {
     deployment,
     documents,
@@ -68,10 +72,10 @@ export const scenarioContext = (input: {
     queue: (name) => findQueue(deployment, name),
     async scan(name) {
       const items: Record<string, unknown>[] = [];
-      const pages = paginateScan({ client: documents }, { TableName: table(name), ConsistentRead: true });
-      for await (const page of pages) items.push(...(page.Items ?? []));
+      for await (const page of pages(name)) items.push(...page);
       return items;
     },
+    pages,
     metrics: (service) => input.metrics(service === undefined ? {} : { Service: service }),
   };
 };

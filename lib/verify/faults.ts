@@ -93,7 +93,7 @@ export const createFaultInjector = (
   // Bodies a late invocation leaves alone: a poison message (dead-lettered by SQS and by the consumer
   // too) or one the workload resends (its resend would be applied after its successors: the redrive's
   // reordering, which the report counts apart). The fault injects the late commit, nothing else.
-  let spared: ReadonlySet<string> = new Set();
+  let spared: Pick<ReadonlySet<string>, 'has'> = new Set();
   // The downstream outage: from `from` until `until`, the consumers' requests to the app's own
   // tables fail; the idempotency store (its records, fences and parks) stays up.
   const outage = { from: Number.POSITIVE_INFINITY, until: 0, requests: 0, tables: [] as string[] };
@@ -111,7 +111,7 @@ export const createFaultInjector = (
     },
     startedLate,
     /** The bodies of messages a late invocation must not hold (the plan's poison and resends). */
-    spare: (bodies: ReadonlySet<string>) => {
+    spare: (bodies: Pick<ReadonlySet<string>, 'has'>) => {
       spared = bodies;
     },
     /** For the fault proxy in front of `fn`'s DynamoDB endpoint. */

@@ -7,8 +7,12 @@ export { seededRandom } from './random.ts';
 export type { Check, FunctionActivity, Sample, VerifyReport } from './report.ts';
 export {
   defineScenario,
+  type DeliveryPromise,
+  type EffectEntries,
+  type OrderEntries,
   type Scenario,
   type ScenarioCheck,
   type ScenarioContext,
   type ScenarioMessage,
+  type Workload,
 } from './scenario.ts';

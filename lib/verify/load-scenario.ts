@@ -144,6 +144,8 @@ export const callScenario = async <T>(name: string, run: () => T | Promise<T>): 
   try {
     return await run();
   } catch (error) {
+    // Already ours, naming what the scenario gave wrong.
+    if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(`The scenario's ${name} threw: ${firstLine(error)}`, { cause: error });
   }
 };

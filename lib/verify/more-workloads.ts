@@ -8,7 +8,8 @@ import { ScenarioError } from './errors.ts';
 import type { VerifyOptions } from './options.ts';
 import { seededRandom } from './random.ts';
 import type { Scenario, ScenarioContext, Workload } from './scenario.ts';
-import { type Plan, planWorkload, type SentWorkload, sendMessages } from './workload.ts';
+import { sendMessages } from './send-workload.ts';
+import { type Plan, planWorkload, type SentWorkload } from './workload.ts';
 import { type WorkloadReport, workloadReport } from './workload-checks.ts';
 
 /** One of the scenario's other workloads, with its queue and the functions that consume it. */
@@ -83,8 +84,7 @@ export const checkWorkloads = async (
       context,
       scenario: { effects: w.workload.effects, ...(w.workload.order ? { order: w.workload.order } : {}) },
       driven: w.driven,
-      planned: plans[i]!.planned,
-      byKey: plans[i]!.byKey,
+      plan: plans[i]!,
       sent: sent[i]!,
       countOthers: false,
       ...(startedLate ? { startedLate } : {}),
@@ -94,9 +94,9 @@ export const checkWorkloads = async (
         queue: w.driven.logicalId,
         promise: w.workload.promise ?? 'exactly-once',
         truth,
-        messages: plans[i]!.planned.length,
+        messages: plans[i]!.size,
         sent: sent[i]!.messages,
-        poison: plans[i]!.planned.filter((m) => m.poison).length,
+        poison: plans[i]!.poison,
       }),
     );
   }

@@ -26,7 +26,7 @@ export const replayDrivenDlq = async (input: {
   sqs: SQSClient;
   driven: LocalQueue;
   deployment: LocalDeployment;
-  poisonBodies: ReadonlySet<string>;
+  poisonBodies: Pick<ReadonlySet<string>, 'has'>;
 }): Promise<ReplayPhase> => {
   const dlqArn = dlqArnOf(input.driven);
   const dlq = input.deployment.queues.find((q) => q.arn === dlqArn);

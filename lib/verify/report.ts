@@ -5,7 +5,7 @@ import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
 import type { ReplayPhase } from './replay-phase.ts';
 import type { Check, DeliveryPromise } from './scenario.ts';
-import type { PlannedMessage, SentWorkload } from './workload.ts';
+import type { PlanView, SentWorkload } from './workload.ts';
 import { messageInvariants, type WorkloadReport } from './workload-checks.ts';
 
 /** One point of the run's timeline, taken every second. */
@@ -135,7 +135,7 @@ export const buildReport = (input: {
   drained: boolean;
   truth: GroundTruth;
   sent: SentWorkload;
-  planned: readonly PlannedMessage[];
+  plan: Pick<PlanView, 'size' | 'poison'>;
   injected: Record<FaultKind, number>;
   replay?: ReplayPhase;
   outage?: { seconds: number; requests: number };
@@ -150,7 +150,7 @@ export const buildReport = (input: {
   seconds: { wall: number; pipeline: number; setup: number };
 }): VerifyReport => {
   const { truth, sent } = input;
-  const poison = input.planned.filter((m) => m.poison).length;
+  const poison = input.plan.poison;
   const otherDead = sum(input.truth.otherDeadLettered);
   const invariants: Check[] = [
     {
@@ -242,7 +242,7 @@ export const buildReport = (input: {
     workloads: input.workloads ?? [],
     queue: input.queue,
     sent: sent.messages,
-    messages: input.planned.length,
+    messages: input.plan.size,
     processed: consumers.MessagesProcessed,
     effects: truth.effects,
     lost: truth.lost,

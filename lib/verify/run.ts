@@ -22,6 +22,7 @@ import { alarmChecks, startAlarms } from './alarms.ts';
 import { checkGroundTruth } from './check.ts';
 import { assertRunnable, findQueue, scenarioContext } from './context.ts';
 import { waitForDrain } from './drain.ts';
+import { countEffects } from './effects.ts';
 import { ScenarioError } from './errors.ts';
 import { createFaultInjector } from './faults.ts';
 import { callScenario } from './load-scenario.ts';
@@ -37,7 +38,8 @@ import { keyedRandom, seededRandom } from './random.ts';
 import { replayDrivenDlq } from './replay-phase.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Progress, VerifyRun } from './run-types.ts';
-import { bodiesOf, keysOfBodies, planWorkload, sendMessages } from './workload.ts';
+import { sendMessages } from './send-workload.ts';
+import { bodiesOf, indicesOfBodies, planWorkload } from './workload.ts';
 
 export type { Progress, VerifyRun } from './run-types.ts';
 
@@ -136,14 +138,13 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     );
     const context = scenarioContext({ deployment, documents, sqs, metrics: runtime.metrics.totals });
     const plan = planWorkload(scenario, options, () => seededRandom(options.seed));
-    const { planned } = plan;
     const extraPlans = planWorkloads(extras, options);
-    const everyPlanned = [planned, ...extraPlans.map((p) => p.planned)].flat();
-    injector.injected.poison = everyPlanned.filter((m) => m.poison).length;
-    injector.injected.producerResend = everyPlanned.filter((m) => m.resend).length;
+    const plans = [plan, ...extraPlans];
+    injector.injected.poison = plans.reduce((n, p) => n + p.poison, 0);
+    injector.injected.producerResend = plans.reduce((n, p) => n + p.resent, 0);
     // The poison and resent messages' bodies, made again from the seed: the faults spare them.
-    injector.spare(bodiesOf([plan, ...extraPlans], (m) => m.poison !== undefined || m.resend));
-    const expected = everyPlanned.length + injector.injected.producerResend;
+    injector.spare(bodiesOf(plans, (m) => m.poison !== undefined || m.resend));
+    const expected = plans.reduce((n, p) => n + p.size, 0) + injector.injected.producerResend;
 
     const generator = memorySink({ keep: 0 });
     const generatorMetrics = createReliabilityMetrics({ sink: generator, service: 'verify-producer' });
@@ -214,10 +215,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     // An operator's replay of the dead letters, then the app drains again.
     const poisonBodies = bodiesOf([plan], (m) => m.poison !== undefined);
     const appliedBeforeReplay = options.replay
-      ? [...(await callScenario('effects()', () => scenario.effects(context)))].flatMap(([k, n]) =>
-          n > 0 ? [k] : [],
-        )
-      : [];
+      ? (await countEffects(plan, () => scenario.effects(context))).times
+      : undefined;
     const replay = options.replay
       ? await replayDrivenDlq({ sqs, driven, deployment, poisonBodies })
       : undefined;
@@ -229,13 +228,12 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       context,
       scenario,
       driven,
-      planned,
-      byKey: plan.byKey,
+      plan,
       sent,
       workloadDlqs: workloadDlqs(extras),
       startedLate: injector.startedLate,
-      replayedKeys: keysOfBodies(plan, replay?.bodies ?? []),
-      appliedBeforeReplay: new Set(appliedBeforeReplay),
+      replayed: indicesOfBodies(plan, replay?.bodies ?? []),
+      appliedBeforeReplay: (i) => (appliedBeforeReplay?.[i] ?? 0) > 0,
     });
     const workloads = await checkWorkloads(extras, extraPlans, extraSent, context, injector.startedLate);
     const alarmsReport = forCli(await alarms.evaluator.stop());
@@ -244,7 +242,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       workloads,
       alarms: alarmsReport,
       alarmChecks: alarmChecks(alarms.alarms, alarmsReport, {
-        ...{ poison: planned.filter((m) => m.poison).length, driven, deployment },
+        ...{ poison: plan.poison, driven, deployment },
         ...{ injected: injector.injected, expectedAlarms: scenario.expectedAlarms },
         redrivenLate: truth.redriven.filter((r) => r.cause === 'late-invocation').length,
       }),
@@ -253,7 +251,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       drained,
       truth,
       sent,
-      planned,
+      plan,
       injected: injector.injected,
       ...(replay ? { replay } : {}),
       ...(options.outageSeconds

@@ -25,6 +25,22 @@ export type ScenarioMessage = {
  */
 export type DeliveryPromise = 'exactly-once' | 'at-least-once' | 'at-most-once';
 
+/**
+ * What `effects` gives: how many times each key's effect was applied — a Map of every key, or the
+ * `[key, times]` entries as they come (an async generator reading your table a page at a time, so
+ * a long run does not hold every key at once). A key given twice has its times added.
+ */
+export type EffectEntries =
+  | ReadonlyMap<string, number>
+  | Iterable<readonly [key: string, times: number]>
+  | AsyncIterable<readonly [key: string, times: number]>;
+
+/** What `order` gives: each group's keys in the order their effects happened, as a Map or `[group, keys]` entries as they come. */
+export type OrderEntries =
+  | ReadonlyMap<string, readonly string[]>
+  | Iterable<readonly [group: string, keys: readonly string[]]>
+  | AsyncIterable<readonly [group: string, keys: readonly string[]]>;
+
 /** A check of your own, shown in the report beside the built-in ones. */
 export type ScenarioCheck = { name: string; ok: boolean; detail: string };
 
@@ -42,6 +58,8 @@ export type ScenarioContext = {
   queue(name: string): LocalQueue;
   /** Every item of a table (consistent reads). */
   scan(table: string): Promise<Record<string, unknown>[]>;
+  /** A table's items a page (a Scan response) at a time, with consistent reads: for `effects` in a long run. */
+  pages(table: string): AsyncIterable<Record<string, unknown>[]>;
   /** The reliability counters the functions emitted, per `Service` (their POWERTOOLS_SERVICE_NAME). */
   metrics(service?: string): Record<CounterName, number>;
 };
@@ -63,13 +81,20 @@ export type Scenario = {
   poison?(message: ScenarioMessage): string;
   /** What the consumer promises; the invariants follow it. @default 'exactly-once' */
   promise?: DeliveryPromise;
-  /** How many times each key's effect was applied, read from your tables: 0 is lost, 2 a duplicate. */
-  effects(context: ScenarioContext): Promise<Map<string, number>>;
+  /**
+   * How many times each key's effect was applied, read from your tables: 0 is lost, 2 a duplicate.
+   * A Map, or entries as they come (`async function* ({ pages }) { … yield [key, times] }`).
+   */
+  effects(
+    context: ScenarioContext,
+  ): Promise<EffectEntries> | AsyncIterable<readonly [key: string, times: number]>;
   /**
    * The keys in the order their effects happened, per group — where your app keeps one (a
    * ledger, a list of events). Checked against the order they were sent in. @default not checked
    */
-  order?(context: ScenarioContext): Promise<Map<string, string[]>>;
+  order?(
+    context: ScenarioContext,
+  ): Promise<OrderEntries> | AsyncIterable<readonly [group: string, keys: readonly string[]]>;
   /** Work left outside the queues (outbox entries not yet relayed); the run waits for 0. @default none */
   pending?(context: ScenarioContext): Promise<number>;
   /** Your own checks, run after the pipeline drained. @default none */

@@ -1,15 +1,16 @@
-import type { Producer } from '../producer/index.ts';
+import { DigestIndex } from './digest-index.ts';
 import { ScenarioError } from './errors.ts';
 import type { FaultRates } from './options.ts';
 import { digest53 } from './random.ts';
 import type { Scenario, ScenarioMessage } from './scenario.ts';
 
 /**
- * One message of the workload, as the run keeps it while it goes on: its key, its group, its
- * place among its group's messages (`seq`: 1, 2, 3…), whether it is poison and whether it is
- * sent again. Its body is not kept: `Plan.messages()` makes it again from the seed.
+ * One message of the workload, as the run sees it: its place in the plan (`index`, from 0), its
+ * key, its group, its place among its group's messages (`seq`: 1, 2, 3…), whether it is poison
+ * and whether it is sent again.
  */
 export type PlannedMessage = {
+  index: number;
   key: string;
   group: string;
   seq: number;
@@ -27,34 +28,56 @@ export type SendableMessage = PlannedMessage & {
   delaySeconds?: number;
 };
 
-/** What was sent: every message id SQS assigned, mapped to its message's key. */
+/** What was sent: how many, and the plan's place of the message behind each message id SQS assigned. */
 export type SentWorkload = {
   messages: number;
   resent: number;
-  keyOfMessage: Pick<Map<string, string>, 'get'>;
+  indexOfMessage(messageId: string): number | undefined;
 };
 
 /**
- * Message ids mapped to keys by a 53-bit digest of the id: a number per message, not the id's
- * 36 characters, and the key is the plan's own string.
+ * What the checks read of a plan: its messages by place and by key, without the keys kept
+ * (`keysAt` makes the keys asked for again).
  */
-const digestMap = () => {
-  const keys = new Map<number, string>();
-  return {
-    set: (messageId: string, key: string) => keys.set(digest53(messageId), key),
-    get: (messageId: string) => keys.get(digest53(messageId)),
-  };
+export type PlanView = {
+  /** How many messages, how many poison, how many sent again. */
+  size: number;
+  poison: number;
+  resent: number;
+  /** The group, place in the group and flags of message `index`. */
+  at(index: number): Omit<PlannedMessage, 'key'>;
+  /** The place of the message with `key`, or -1. */
+  indexOf(key: string): number;
+  /** The keys of the messages at `indices`, by place. */
+  keysAt(indices: Iterable<number>): Map<number, string>;
 };
 
 /**
- * The workload, planned once and kept small: each message without its body (`planned`), its
- * messages by key, and the messages again with their bodies, made afresh from the seed on each
- * call, in sending order. Memory grows by the key and a few numbers per message, not the body.
+ * The workload, planned once and kept small — a digest of each key, a group number, a place and
+ * a few flags: some 40 B a message — and its messages with their keys and bodies, made afresh
+ * from the seed on each call to `messages()`, in sending order.
  */
-export type Plan = {
-  planned: PlannedMessage[];
-  byKey: Map<string, PlannedMessage>;
+export type Plan = PlanView & {
   messages(): Generator<SendableMessage>;
+};
+
+// A message's flags, a byte each.
+const [NOT_JSON, INVALID, RESEND] = [1, 2, 4];
+
+/** A plan view of messages held in memory (a small run's, or a test's), by their order. */
+export const planOf = (messages: readonly Omit<PlannedMessage, 'index'>[]): PlanView => {
+  const byKey = new Map(messages.map((m, index) => [m.key, index]));
+  return {
+    size: messages.length,
+    poison: messages.filter((m) => m.poison).length,
+    resent: messages.filter((m) => m.resend).length,
+    at: (index) => {
+      const { key: _, ...message } = messages[index]!;
+      return { ...message, index };
+    },
+    indexOf: (key) => byKey.get(key) ?? -1,
+    keysAt: (indices) => new Map([...indices].map((i) => [i, messages[i]!.key])),
+  };
 };
 
 const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
@@ -122,76 +145,105 @@ export const planWorkload = (
   options: Options,
   seed: () => () => number,
 ): Plan => {
-  const next = new Map<string, number>();
-  const groups = new Map<string, string>();
-  const byKey = new Map<string, PlannedMessage>();
-  const planned: PlannedMessage[] = [];
+  const size = options.messages;
+  const byKey = new DigestIndex(size);
+  // Each message's group (its number among the groups), place in it and flags.
+  const groupOf = new Uint32Array(size);
+  const seqOf = new Uint32Array(size);
+  const flags = new Uint8Array(size);
+  const groups: string[] = [];
+  const groupNumbers = new Map<string, number>();
+  const next: number[] = [];
   // A digest of each message as made, to tell a generator that makes another message the next time.
-  const digests = new Float64Array(options.messages);
+  const digests = new Float64Array(size);
   const random = seed();
-  for (let i = 0; i < options.messages; i++) {
+  for (let i = 0; i < size; i++) {
     const { made, poisoned, resend, invalid } = draw(scenario, i, options, random);
-    if (byKey.has(made.key))
+    // By digest: a repeat, or (once in some 10¹⁶ pairs of keys) another key with the same digest.
+    const digest = digest53(made.key);
+    if (byKey.get(digest) !== undefined)
       throw new ScenarioError(
         `The scenario's message(${i}) repeats key ${made.key}: each message needs its own key.`,
       );
-    // One string per group, however many messages name it.
-    const group = groups.get(made.group) ?? groups.set(made.group, made.group).get(made.group)!;
-    const seq = (next.get(group) ?? 0) + 1;
-    next.set(group, seq);
-    const message: PlannedMessage = { key: made.key, group, seq, resend };
-    if (poisoned) message.poison = invalid ? 'invalid' : 'not-json';
-    planned.push(message);
+    byKey.set(digest, i);
+    let group = groupNumbers.get(made.group);
+    if (group === undefined) {
+      group = groups.push(made.group) - 1;
+      groupNumbers.set(made.group, group);
+    }
+    next[group] = (next[group] ?? 0) + 1;
+    groupOf[i] = group;
+    seqOf[i] = next[group]!;
+    flags[i] = (poisoned ? (invalid ? INVALID : NOT_JSON) : 0) | (resend ? RESEND : 0);
     // The invalid body is made on each pass too: it goes in the digest with the message.
     digests[i] = digest53(fingerprint(made) + (invalid ? poisonOf(scenario, made, i) : ''));
-    byKey.set(message.key, message);
   }
-  withMinimum(planned, options.rates, options.faultMinimum ?? 3);
+  withMinimum(flags, options.rates, options.faultMinimum ?? 3);
+  const at = (index: number): Omit<PlannedMessage, 'key'> => {
+    const flag = flags[index]!;
+    const poison = flag & INVALID ? 'invalid' : flag & NOT_JSON ? 'not-json' : undefined;
+    const { [groupOf[index]!]: group = '' } = groups;
+    return { index, group, seq: seqOf[index]!, ...(poison ? { poison } : {}), resend: (flag & RESEND) !== 0 };
+  };
+  function* messages(): Generator<SendableMessage> {
+    const random = seed();
+    for (let i = 0; i < size; i++) {
+      const message = at(i);
+      const { made } = draw(scenario, i, options, random);
+      const fingerprinted = fingerprint(made);
+      const invalid = message.poison === 'invalid' ? poisonOf(scenario, made, i) : undefined;
+      if (digest53(fingerprinted + (invalid ?? '')) !== digests[i])
+        throw new ScenarioError(
+          `The scenario's message(${i})${invalid === undefined ? '' : ' or its poison()'} made another message when asked again: it must make the same one for the same i and draws, using the random it is given (not Math.random, the clock or a counter of its own), so that a seed reproduces the run.`,
+        );
+      const body =
+        invalid !== undefined
+          ? invalid
+          : message.poison === 'not-json'
+            ? `${text(made.body).slice(0, -1)}…`
+            : text(made.body);
+      yield {
+        ...message,
+        key: made.key,
+        body,
+        ...(made.attributes ? { attributes: made.attributes } : {}),
+        ...(made.delaySeconds === undefined ? {} : { delaySeconds: made.delaySeconds }),
+      };
+    }
+  }
+  const count = (flag: number) => flags.reduce((n, f) => n + (f & flag ? 1 : 0), 0);
   return {
-    planned,
-    byKey,
-    *messages() {
-      const random = seed();
-      for (const [i, message] of planned.entries()) {
-        const { made } = draw(scenario, i, options, random);
-        const fingerprinted = fingerprint(made);
-        const invalid = message.poison === 'invalid' ? poisonOf(scenario, made, i) : undefined;
-        if (digest53(fingerprinted + (invalid ?? '')) !== digests[i])
-          throw new ScenarioError(
-            `The scenario's message(${i})${invalid === undefined ? '' : ' or its poison()'} made another message when asked again: it must make the same one for the same i and draws, using the random it is given (not Math.random, the clock or a counter of its own), so that a seed reproduces the run.`,
-          );
-        const body =
-          invalid !== undefined
-            ? invalid
-            : message.poison === 'not-json'
-              ? `${text(made.body).slice(0, -1)}…`
-              : text(made.body);
-        yield {
-          ...message,
-          body,
-          ...(made.attributes ? { attributes: made.attributes } : {}),
-          ...(made.delaySeconds === undefined ? {} : { delaySeconds: made.delaySeconds }),
-        };
-      }
+    size,
+    poison: count(NOT_JSON | INVALID),
+    resent: count(RESEND),
+    at,
+    indexOf: (key) => byKey.get(digest53(key)) ?? -1,
+    keysAt(indices) {
+      const wanted = new Set(indices);
+      const keys = new Map<number, string>();
+      if (wanted.size === 0) return keys;
+      for (const message of messages()) if (wanted.has(message.index)) keys.set(message.index, message.key);
+      return keys;
     },
+    messages,
   };
 };
 
-/** The bodies of the plans' messages that `keep` keeps (the poison, say), made again one at a time. */
+/** The bodies of the plans' messages that `keep` keeps (the poison, say), made again one at a time, as digests. */
 export const bodiesOf = (plans: readonly Pick<Plan, 'messages'>[], keep: (m: PlannedMessage) => boolean) => {
-  const bodies = new Set<string>();
+  const bodies = new DigestIndex();
   for (const plan of plans)
-    for (const message of plan.messages()) if (keep(message)) bodies.add(message.body);
-  return bodies;
+    for (const message of plan.messages()) if (keep(message)) bodies.set(digest53(message.body), 1);
+  return { has: (body: string) => bodies.get(digest53(body)) !== undefined, size: bodies.size };
 };
 
-/** The keys of the plan's messages whose body is one of `bodies` (dead letters a replay sent back, say). */
-export const keysOfBodies = (plan: Pick<Plan, 'messages'>, bodies: Iterable<string>): Set<string> => {
+/** The places of the plan's messages whose body is one of `bodies` (dead letters a replay sent back, say). */
+export const indicesOfBodies = (plan: Pick<Plan, 'messages'>, bodies: Iterable<string>): Set<number> => {
   const wanted = new Set(bodies);
-  const keys = new Set<string>();
-  if (wanted.size === 0) return keys;
-  for (const message of plan.messages()) if (wanted.has(message.body)) keys.add(message.key);
-  return keys;
+  const indices = new Set<number>();
+  if (wanted.size === 0) return indices;
+  for (const message of plan.messages()) if (wanted.has(message.body)) indices.add(message.index);
+  return indices;
 };
 
 /**
@@ -220,83 +272,26 @@ export const planMessages = (
  * the missing ones at evenly spread places (poison as a body that is not JSON).
  */
 const withMinimum = (
-  planned: PlannedMessage[],
+  flags: Uint8Array,
   rates: Pick<FaultRates, 'poison' | 'producerResend'>,
   minimum: number,
-): PlannedMessage[] => {
-  const spread = (kind: 'poison' | 'producerResend', has: (m: PlannedMessage) => boolean) => {
-    let missing = rates[kind] > 0 ? minimum - planned.filter(has).length : 0;
-    const free = planned.filter((m) => !m.poison && !m.resend);
+) => {
+  const spread = (kind: 'poison' | 'producerResend', mask: number, mark: number) => {
+    let missing = rates[kind] > 0 ? minimum - flags.reduce((n, f) => n + (f & mask ? 1 : 0), 0) : 0;
+    if (missing <= 0) return;
+    const free: number[] = [];
+    for (let i = 0; i < flags.length; i++) if (flags[i] === 0) free.push(i);
     const points = Array.from(
       { length: minimum },
       (_, k) => free[Math.floor(((k + 1) * free.length) / (minimum + 1))],
     );
-    for (const message of new Set([...points, ...free])) {
+    for (const i of new Set([...points, ...free])) {
       if (missing <= 0) break;
-      if (!message || has(message)) continue;
-      if (kind === 'poison') message.poison = 'not-json';
-      else message.resend = true;
+      if (i === undefined || flags[i]! & mask) continue;
+      flags[i] = flags[i]! | mark;
       missing -= 1;
     }
   };
-  spread('poison', (m) => m.poison !== undefined);
-  spread('producerResend', (m) => m.resend);
-  return planned;
-};
-
-/**
- * Sends the messages through the producer in chunks, in order within each group. After each
- * chunk, the previous chunk's resend messages go again under a new id: SQS cannot deduplicate
- * them (as after its 5-minute window), so only the consumer can. Only two chunks are held at a
- * time, so a plan's `messages()` can be sent without holding every body.
- */
-export const sendMessages = async (
-  producer: Producer,
-  messages: Iterable<SendableMessage>,
-  onProgress: (sent: number) => void = () => {},
-  chunkSize = 250,
-  /** Awaited before each chunk: the caller holds the sending back while the queue is full enough. */
-  ready: () => Promise<void> = async () => {},
-): Promise<SentWorkload> => {
-  const keyOfMessage = digestMap();
-  let count = 0;
-  let resent = 0;
-  const send = async (batch: { id: string; message: SendableMessage }[]) => {
-    const { sent } = await producer.send(
-      batch.map(({ id, message }) => ({
-        id,
-        orderingKey: message.group,
-        body: message.body,
-        ...(message.attributes ? { attributes: message.attributes } : {}),
-        ...(message.delaySeconds === undefined ? {} : { delaySeconds: message.delaySeconds }),
-      })),
-    );
-    const byId = new Map(batch.map(({ id, message }) => [id, message.key]));
-    for (const { id, messageId } of sent) keyOfMessage.set(messageId, byId.get(id)!);
-    count += sent.length;
-    onProgress(count);
-  };
-  type Numbered = { i: number; message: SendableMessage };
-  const again = (chunk: Numbered[]) =>
-    chunk.filter(({ message }) => message.resend).map(({ i, message }) => ({ id: `m-${i}-resent`, message }));
-  let previous: Numbered[] = [];
-  let chunk: Numbered[] = [];
-  const flush = async () => {
-    await ready();
-    await send(chunk.map(({ i, message }) => ({ id: `m-${i}`, message })));
-    const resends = again(previous);
-    if (resends.length > 0) await send(resends);
-    resent += resends.length;
-    previous = chunk;
-    chunk = [];
-  };
-  let i = 0;
-  for (const message of messages) {
-    chunk.push({ i: i++, message });
-    if (chunk.length === chunkSize) await flush();
-  }
-  if (chunk.length > 0) await flush();
-  const last = again(previous);
-  if (last.length > 0) await send(last);
-  return { messages: count, resent: resent + last.length, keyOfMessage };
+  spread('poison', NOT_JSON | INVALID, NOT_JSON);
+  spread('producerResend', RESEND, RESEND);
 };

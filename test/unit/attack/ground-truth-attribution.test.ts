@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { LocalQueue } from '../../../lib/local/index.ts';
 import { checkGroundTruth } from '../../../lib/verify/check.ts';
 import type { ScenarioContext } from '../../../lib/verify/scenario.ts';
-import type { PlannedMessage } from '../../../lib/verify/workload.ts';
+import { planOf } from '../../../lib/verify/workload.ts';
 
 // Attacks on verify's ground truth: a consumer's own reordering must not be put on the DLQ.
 
@@ -26,13 +26,19 @@ const dlq = queue('orders-dlq.fifo');
 const driven = queue('orders.fifo', {
   RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 3 }),
 });
-const planned: PlannedMessage[] = [1, 2, 3].map((seq) => ({
+const planned = [1, 2, 3].map((seq) => ({
   key: `k${seq}`,
   group: 'g',
   seq,
   resend: false,
 }));
-const sent = { messages: 3, resent: 0, keyOfMessage: new Map(planned.map((m, i) => [`m${i + 1}`, m.key])) };
+const plan = planOf(planned);
+const ids = new Map(planned.map((_, i) => [`m${i + 1}`, i]));
+const sent = { messages: 3, resent: 0, indexOfMessage: (id: string) => ids.get(id) };
+const applied =
+  (...keys: string[]) =>
+  (i: number) =>
+    keys.includes(planned[i]!.key);
 const context = {
   deployment: { queues: [driven, dlq] },
   sqs: new SQSClient({}),
@@ -51,11 +57,11 @@ describe('ground-truth attribution', () => {
       context,
       scenario,
       driven,
-      planned,
+      plan,
       sent,
       startedLate: new Set(['m2']),
-      replayedKeys: new Set([planned[1]!.key]),
-      appliedBeforeReplay: new Set(['k1', 'k2', 'k3']),
+      replayed: new Set([1]),
+      appliedBeforeReplay: applied('k1', 'k2', 'k3'),
     });
     expect(truth.orderViolations).toBe(1);
     expect(truth.reorderedKeys).toEqual([]);
@@ -66,10 +72,10 @@ describe('ground-truth attribution', () => {
       context,
       scenario,
       driven,
-      planned,
+      plan,
       sent,
-      replayedKeys: new Set([planned[1]!.key]),
-      appliedBeforeReplay: new Set(['k1', 'k3']),
+      replayed: new Set([1]),
+      appliedBeforeReplay: applied('k1', 'k3'),
     });
     expect(truth.orderViolations).toBe(0);
     expect(truth.reorderedKeys).toEqual(['k2']);

@@ -11,7 +11,8 @@ import { type FaultKind, type FaultRates, verifyDefaults } from '../../../lib/ve
 import { seededRandom } from '../../../lib/verify/random.ts';
 import { buildReport } from '../../../lib/verify/report.ts';
 import type { DeliveryPromise } from '../../../lib/verify/scenario.ts';
-import { planMessages, sendMessages } from '../../../lib/verify/workload.ts';
+import { sendMessages } from '../../../lib/verify/send-workload.ts';
+import { planMessages } from '../../../lib/verify/workload.ts';
 import { workloadReport } from '../../../lib/verify/workload-checks.ts';
 import { sampleReport } from '../../support/verify-report.ts';
 
@@ -162,8 +163,8 @@ describe('a check that did not run', () => {
       queue: 'Orders',
       drained: true,
       truth,
-      sent: { messages: 10, resent: 0, keyOfMessage: new Map() },
-      planned: [],
+      sent: { messages: 10, resent: 0, indexOfMessage: () => undefined },
+      plan: { size: 0, poison: 0 },
       injected,
       producerMetrics: Object.fromEntries(COUNTERS.map((k) => [k, 0])) as never,
       consumerServices: ['Audit'],
@@ -249,8 +250,8 @@ describe("the effect invariant follows the consumer's promise", () => {
       queue: 'Audit',
       drained: true,
       truth: t,
-      sent: { messages: 10, resent: 2, keyOfMessage: new Map() },
-      planned: [],
+      sent: { messages: 10, resent: 2, indexOfMessage: () => undefined },
+      plan: { size: 0, poison: 0 },
       injected: counts({}),
       producerMetrics: Object.fromEntries(COUNTERS.map((k) => [k, 0])) as never,
       consumerServices: ['Audit'],
@@ -354,6 +355,7 @@ describe('sendMessages', () => {
     };
     await sendMessages(producer as never, [
       {
+        index: 0,
         key: 'k0',
         group: 'g',
         seq: 1,

@@ -94,6 +94,7 @@ describe('the order check', () => {
       violations: 0,
       duplicates: 0,
       late: [],
+      repeated: [],
     });
   });
 
@@ -102,11 +103,13 @@ describe('the order check', () => {
       violations: 1,
       duplicates: 0,
       late: ['o2'],
+      repeated: [],
     });
     expect(orderViolationsOf(['o1', 'o2', 'o1', 'o3'], seq)).toEqual({
       violations: 0,
       duplicates: 1,
       late: [],
+      repeated: ['o1'],
     });
   });
 });
@@ -116,12 +119,23 @@ describe('the plan a run keeps', () => {
 
   it('holds no body: the bodies are made again from the seed, the same on every pass and as planMessages gives them', () => {
     const plan = planWorkload(exampleScenario, options, () => seededRandom(4));
-    expect(plan.planned.some((m) => 'body' in m)).toBe(false);
+    expect('body' in plan.at(42)).toBe(false);
+    expect('key' in plan.at(42)).toBe(false);
     const first = [...plan.messages()];
     expect([...plan.messages()]).toEqual(first);
     expect(planMessages(exampleScenario, options, seededRandom(4))).toEqual(first);
-    expect(first.map(({ body: _, ...m }) => m)).toEqual(plan.planned);
-    expect(plan.byKey.get(first[42]!.key)).toBe(plan.planned[42]);
+    expect(first.map(({ body: _, key: __, ...m }) => m)).toEqual(first.map((m) => plan.at(m.index)));
+    expect(first.map((m) => plan.indexOf(m.key))).toEqual(first.map((_, i) => i));
+    expect(plan.indexOf('no such key')).toBe(-1);
+    expect(plan.keysAt([3, 42])).toEqual(
+      new Map([
+        [3, first[3]!.key],
+        [42, first[42]!.key],
+      ]),
+    );
+    expect(plan.size).toBe(500);
+    expect(plan.poison).toBe(first.filter((m) => m.poison).length);
+    expect(plan.resent).toBe(first.filter((m) => m.resend).length);
   });
 });
 
