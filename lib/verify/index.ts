@@ -6,8 +6,8 @@ export { type FaultKind, type FaultRates, type VerifyOptions, verifyDefaults } f
 export { seededRandom } from './random.ts';
 export type { Check, FunctionActivity, Sample, VerifyReport } from './report.ts';
 export {
-  defineScenario,
   type DeliveryPromise,
+  defineScenario,
   type EffectEntries,
   type OrderEntries,
   type Scenario,
