@@ -1,5 +1,7 @@
+import { DigestIndex } from './digest-index.ts';
 import { ScenarioError } from './errors.ts';
 import { callScenario } from './load-scenario.ts';
+import { digest53 } from './random.ts';
 import type { EffectEntries, ScenarioContext, Workload } from './scenario.ts';
 import type { PlanView } from './workload.ts';
 
@@ -7,7 +9,7 @@ import type { PlanView } from './workload.ts';
 export type EffectCounts = {
   /** The count of message `index`. */
   times: Uint32Array;
-  /** Keys with an effect: planned ones, and those the plan does not know (counted, not kept). */
+  /** Keys with an effect: planned ones, and those the plan does not know (a digest of each kept, to count one given twice once). */
   effects: number;
 };
 
@@ -28,7 +30,8 @@ export const countEffects = async (
   effects: () => Promise<EffectEntries> | EffectEntries,
 ): Promise<EffectCounts> => {
   const times = new Uint32Array(plan.size);
-  let unplanned = 0;
+  // Keys the plan does not know, by digest: one given in two entries is one key with an effect.
+  const unplanned = new DigestIndex();
   await callScenario('effects()', async () => {
     for await (const entry of entriesOf(await effects())) {
       const [key, n] = entry;
@@ -38,10 +41,10 @@ export const countEffects = async (
         );
       const index = plan.indexOf(key);
       if (index >= 0) times[index] = Math.min(times[index]! + n, 0xffffffff);
-      else if (n > 0) unplanned += 1;
+      else if (n > 0) unplanned.set(digest53(key), 1);
     }
   });
-  return { times, effects: unplanned + times.reduce((sum, n) => sum + (n > 0 ? 1 : 0), 0) };
+  return { times, effects: unplanned.size + times.reduce((sum, n) => sum + (n > 0 ? 1 : 0), 0) };
 };
 
 /** Each group's keys in the order their effects happened, one group at a time, as the scenario gives them. */
