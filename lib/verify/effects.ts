@@ -47,12 +47,15 @@ export const countEffects = async (
   return { times, effects: unplanned.size + times.reduce((sum, n) => sum + (n > 0 ? 1 : 0), 0) };
 };
 
-/** Each group's keys in the order their effects happened, one group at a time, as the scenario gives them. */
+/** Each group's keys in the order their effects happened, one group at a time, as the scenario gives them (each group once). */
 export async function* groupOrders(
   order: NonNullable<Workload['order']>,
   context: ScenarioContext,
 ): AsyncGenerator<readonly [group: string, keys: readonly string[]]> {
   const entries = entriesOf(await callScenario('order()', () => order(context)));
+  // Each group once: a group's keys split over two entries would hide a reordering or a repeat
+  // across the split (the checks read one entry at a time). The groups' names are few.
+  const given = new Set<string>();
   for (;;) {
     const next = await callScenario('order()', () => entries.next());
     if (next.done) return;
@@ -61,6 +64,11 @@ export async function* groupOrders(
       throw new ScenarioError(
         `order() must give [group, keys] pairs, a string and an array of keys: received ${JSON.stringify(next.value).slice(0, 200)}.`,
       );
+    if (given.has(group))
+      throw new ScenarioError(
+        `order() gave group ${JSON.stringify(group).slice(0, 200)} twice: give each group's keys in one entry, in the order their effects happened.`,
+      );
+    given.add(group);
     yield [group, keys];
   }
 }

@@ -35,7 +35,7 @@ export type EffectEntries =
   | Iterable<readonly [key: string, times: number]>
   | AsyncIterable<readonly [key: string, times: number]>;
 
-/** What `order` gives: each group's keys in the order their effects happened, as a Map or `[group, keys]` entries as they come. */
+/** What `order` gives: each group's keys in the order their effects happened, as a Map or `[group, keys]` entries as they come (each group in one entry). */
 export type OrderEntries =
   | ReadonlyMap<string, readonly string[]>
   | Iterable<readonly [group: string, keys: readonly string[]]>
