@@ -52,11 +52,11 @@ export const createFaultInjector = (
     FaultKind,
     number
   >;
-  // How often each key was asked: the second delivery of one record, the 7th PutItem of a function.
+  // How often each key was asked: the second delivery of one record, the second draw of one kind.
   // Counted by the key's digest, in two generations of at most ASKED_GENERATION keys each, so a long
   // run keeps a bounded number: a key asked in the last two generations carries its count forward,
   // one not asked for a whole generation is forgotten. A record's keys (its receive count in them)
-  // recur within one receive, seconds apart; a function's requests are asked all the time.
+  // recur within one receive, seconds apart; a function's requests are counted apart (nthRequest).
   let asked = new Map<number, number>();
   let before = new Map<number, number>();
   const nth = (key: string) => {
@@ -67,6 +67,15 @@ export const createFaultInjector = (
       asked = new Map();
     }
     asked.set(digest, n);
+    return `${key}|${n}`;
+  };
+  // A function's requests by operation (and the producer's sends), counted apart and never
+  // forgotten: a few keys (functions × operations), and a rarely asked one must not start again at
+  // 1 after two generations of records went by (how many did depends on timing, not the seed).
+  const requests = new Map<string, number>();
+  const nthRequest = (key: string) => {
+    const n = (requests.get(key) ?? 0) + 1;
+    requests.set(key, n);
     return `${key}|${n}`;
   };
   // What went into each function, so a report shows that every consumer got its faults.
@@ -118,7 +127,7 @@ export const createFaultInjector = (
     dynamodb:
       (fn: LocalFunction) =>
       (operation: string, body = ''): ProxyFault | undefined => {
-        const request = nth(`${fn.logicalId}|${operation}`);
+        const request = nthRequest(`${fn.logicalId}|${operation}`);
         const now = Date.now();
         const down = now >= outage.from && now < outage.until;
         if (down && isTarget(fn) && outage.tables.some((name) => body.includes(name))) {
@@ -132,7 +141,7 @@ export const createFaultInjector = (
     /** For the proxy in front of SQS that the workload's producer sends through. */
     producer: {
       decide: (operation: string): ProxyFault | undefined =>
-        operation === 'SendMessageBatch' && roll('sendThrottled', nth(operation)) ? 'throttle' : undefined,
+        operation === 'SendMessageBatch' && roll('sendThrottled', nthRequest(operation)) ? 'throttle' : undefined,
       failEntry: (entry: SendBatchEntry) =>
         roll('sendEntryFailed', `${entry.MessageGroupId ?? ''}|${entry.MessageBody ?? entry.Id}`),
     },
