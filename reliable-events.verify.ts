@@ -23,7 +23,7 @@ const missingFrom = async (
   { documents, table }: ScenarioContext,
   name: string,
   keys: readonly Record<string, unknown>[],
-  { attributes = [] as string[], counts = (_: Record<string, unknown>) => true } = {},
+  { attributes = [] as string[], counts = (_: Record<string, unknown>): boolean => true } = {},
 ) => {
   let found = 0;
   const names = Object.fromEntries(

@@ -141,7 +141,9 @@ export const createFaultInjector = (
     /** For the proxy in front of SQS that the workload's producer sends through. */
     producer: {
       decide: (operation: string): ProxyFault | undefined =>
-        operation === 'SendMessageBatch' && roll('sendThrottled', nthRequest(operation)) ? 'throttle' : undefined,
+        operation === 'SendMessageBatch' && roll('sendThrottled', nthRequest(operation))
+          ? 'throttle'
+          : undefined,
       failEntry: (entry: SendBatchEntry) =>
         roll('sendEntryFailed', `${entry.MessageGroupId ?? ''}|${entry.MessageBody ?? entry.Id}`),
     },
