@@ -17,6 +17,7 @@ import { type LocalStack, localClientConfig } from './start-local-stack.ts';
 import { type LocalValue, readAssembly, resolve, type StackTemplate } from './template.ts';
 import {
   byType,
+  functionTimeout,
   generatedName,
   logicalIdOf,
   queueConsumerTimeouts,
@@ -255,14 +256,14 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
         }),
       );
       const memoryMb = Number(tryResolve(resource.Properties.MemorySize) ?? Number.NaN);
-      deployment.functions.push({
-        ...code,
-        environment,
-        // Lambda's default timeout is 3 s.
-        timeoutMs: (options.functionTimeoutSeconds ?? Number(resource.Properties.Timeout ?? 3)) * 1000,
-        // A token it cannot resolve (a parameter) leaves Lambda's default.
-        ...(Number.isFinite(memoryMb) ? { memoryMb } : {}),
-      });
+      const timeout = functionTimeout(resource.Properties, tryResolve, options.functionTimeoutSeconds);
+      if (typeof timeout !== 'number') {
+        deployment.notRun.push({ logicalId, ...timeout });
+        continue;
+      }
+      // A MemorySize it cannot resolve (a parameter) leaves Lambda's default.
+      const memory = Number.isFinite(memoryMb) ? { memoryMb } : {};
+      deployment.functions.push({ ...code, environment, timeoutMs: timeout * 1000, ...memory });
     }
 
     for (const [, resource] of byType(template, 'AWS::Lambda::EventSourceMapping')) {

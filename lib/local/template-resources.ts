@@ -13,7 +13,38 @@ export const logicalIdOf = (value: unknown): string | undefined => {
   return typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
 };
 
-// Per queue, the longest timeout among the functions it feeds (Lambda's default: 3 s).
+/**
+ * A function's `Timeout` in seconds: Lambda's default of 3 when it has none, `undefined` when it
+ * is not a number of seconds from 1 to 900 (a token of a parameter or a condition, left unresolved).
+ */
+export const timeoutSecondsOf = (timeout: unknown): number | undefined => {
+  const seconds = timeout === undefined ? 3 : Number(timeout);
+  // Lambda's limits: 1 to 900 s (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= 900 ? seconds : undefined;
+};
+
+/**
+ * A function's timeout in seconds — `override`, or its `Timeout` resolved, or Lambda's 3 s — or,
+ * when its `Timeout` cannot be read, why it does not run locally and what to do.
+ */
+export const functionTimeout = (
+  { Timeout: timeout }: { Timeout?: unknown },
+  resolveValue: (value: unknown) => unknown,
+  override?: number,
+): number | { reason: string } => {
+  if (override !== undefined) return override;
+  if (timeout === undefined) return 3;
+  // A token resolves to its value, or to undefined when it names what the local stack lacks.
+  const resolved = typeof timeout === 'object' && timeout !== null ? resolveValue(timeout) : timeout;
+  return (
+    (resolved === undefined ? undefined : timeoutSecondsOf(resolved)) ?? {
+      reason: `its Timeout (${JSON.stringify(timeout)}) is not a number of seconds from 1 to 900 that the local deployment can read (a parameter, a condition): give the function a number, or run verify with --function-timeout`,
+    }
+  );
+};
+
+// Per queue, the longest timeout among the functions it feeds (Lambda's default: 3 s); a timeout
+// it cannot read (a token) leaves the queue out.
 export const queueConsumerTimeouts = (template: StackTemplate) => {
   const resources = template.template.Resources ?? {};
   const timeouts = new Map<string, number>();
@@ -22,7 +53,8 @@ export const queueConsumerTimeouts = (template: StackTemplate) => {
     const queue = logicalIdOf(resource.Properties?.EventSourceArn);
     const fn = resources[logicalIdOf(resource.Properties?.FunctionName) ?? ''];
     if (!queue || resources[queue]?.Type !== 'AWS::SQS::Queue' || !fn) continue;
-    const timeout = Number(fn.Properties?.Timeout ?? 3);
+    const timeout = timeoutSecondsOf(fn.Properties?.Timeout);
+    if (timeout === undefined) continue;
     timeouts.set(queue, Math.max(timeouts.get(queue) ?? 0, timeout));
   }
   return timeouts;
