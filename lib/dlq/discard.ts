@@ -188,10 +188,19 @@ export const discardDeadLetter = async (options: DiscardOptions): Promise<Discar
       `Message ${where.messageId} has no recorded source queue, so its group's park cannot be found; it was exported to ${opts.file}.`,
     );
   // With it gone, the group's first message in the DLQ is its new head: the one a replay sends first.
+  // Of the same group and the same source queue: a DLQ several queues share holds other queues'
+  // groups of the same id (a letter SQS moved itself records no source: it may be this queue's).
+  const sameGroup = (l: DeadLetter) =>
+    l.groupId === where.groupId && (l.source?.queue === undefined || l.source.queue === where.queue);
   let next: DeadLetter | undefined;
   try {
-    await receiveUntil(opts, held, (letters) => letters.some((l) => l.groupId === where.groupId));
-    next = [...held.values()].find((l) => l.groupId === where.groupId);
+    await receiveUntil(opts, held, (letters) => letters.some(sameGroup));
+    next = [...held.values()].find(sameGroup);
+    // SQS hands out at most 10 of a group at a time: 10 of another queue may hide this queue's next.
+    if (!next && [...held.values()].filter((l) => l.groupId === where.groupId).length >= 10)
+      throw new DiscardError(
+        `Message ${where.messageId} was exported to ${opts.file} and deleted, but the first 10 messages of group ${where.groupId} in the DLQ are another queue's: replay or discard those, then run discard again to move the park.`,
+      );
   } finally {
     await release(
       client,

@@ -20,9 +20,10 @@ type Order = { orderId: string; poison?: boolean };
  * appends its id to its group's ledger, in one transaction with its idempotency record. An order
  * with `poison` fails with NonRetryableError until it is `fix`ed.
  */
-export const createPipeline = async () => {
+/** A FIFO queue, its consumer and its DLQ — another pipeline's `dlq`, for a DLQ two queues share. */
+export const createPipeline = async (options: { dlq?: { url: string } } = {}) => {
   const queue = await createQueue(sqs, 'orders', true);
-  const dlq = await createQueue(sqs, 'orders-dlq', true);
+  const dlq = options.dlq ?? (await createQueue(sqs, 'orders-dlq', true));
   const idempotencyTable = await createTable(dynamodb, 'idem');
   const effects = await createTable(dynamodb, 'effects');
   const queueArn = await arnOf(sqs, queue.url);

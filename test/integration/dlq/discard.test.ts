@@ -184,4 +184,63 @@ describe('dlq discard: a poison head that would park its group forever', () => {
     expect(await messagesIn(sqs, p.dlq.url)).toBe(4);
     expect((await p.fence('g'))?.parkedAt).toBeDefined();
   });
+
+  it("in a DLQ two queues share, moves the park to its own queue's next message of the group, not the other queue's", async () => {
+    // Queue B's parked group g reaches the shared DLQ first, then queue A's (the same group id).
+    const b = await createPipeline();
+    const a = await createPipeline({ dlq: b.dlq });
+    await b.send('g', { orderId: 'hB', poison: true }, { orderId: 'b1' });
+    await b.drainQueue();
+    await a.send('g', { orderId: 'hA', poison: true }, { orderId: 'a1' });
+    await a.drainQueue();
+    const { letters } = await readDeadLetters({
+      client: sqs,
+      queueUrl: b.dlq.url,
+      visibilityTimeoutSeconds: 5,
+    });
+    expect(letters.map(orderOf)).toEqual(['hB', 'b1', 'hA', 'a1']);
+    const [, , hA, a1] = letters as DeadLetter[];
+    const report = await discardDeadLetter({
+      client: sqs,
+      queueUrl: b.dlq.url,
+      messageId: hA!.messageId,
+      group: 'g',
+      file: join(scratch, 'shared.jsonl'),
+      fence: { tableName: a.idempotencyTable, client: dynamodb },
+      visibilityTimeoutSeconds: 5,
+    });
+    // A's park waits for a1 (A's next), never for hB: A's group would stay parked for good.
+    expect(report.nextInGroup).toBe(a1!.source?.messageId);
+  });
+
+  it("does not lift the park when the other queue's 10 messages of the group hide its own next one", async () => {
+    const a = await createPipeline();
+    const b = await createPipeline({ dlq: a.dlq });
+    await a.send('g', { orderId: 'hA', poison: true });
+    await a.drainQueue();
+    const bs = Array.from({ length: 9 }, (_, i) => ({ orderId: `b${i + 1}` }));
+    await b.send('g', { orderId: 'hB', poison: true }, ...bs);
+    await b.drainQueue();
+    // A's group is parked: a1 follows hA to the DLQ, behind B's ten.
+    await a.send('g', { orderId: 'a1' });
+    await a.drainQueue();
+    const { letters } = await readDeadLetters({
+      client: sqs,
+      queueUrl: a.dlq.url,
+      visibilityTimeoutSeconds: 5,
+    });
+    const hA = letters[0] as DeadLetter;
+    expect(orderOf(hA)).toBe('hA');
+    await expect(
+      discardDeadLetter({
+        client: sqs,
+        queueUrl: a.dlq.url,
+        messageId: hA.messageId,
+        group: 'g',
+        file: join(scratch, 'hidden.jsonl'),
+        fence: { tableName: a.idempotencyTable, client: dynamodb },
+        visibilityTimeoutSeconds: 5,
+      }),
+    ).rejects.toThrow(/the first 10 messages of group g in the DLQ are another queue's/);
+  });
 });
