@@ -10,6 +10,7 @@ import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { onInterrupt } from './interrupt.ts';
+import { localTraffic } from './local-traffic.ts';
 import {
   type Activity,
   describeDeployment,
@@ -171,20 +172,9 @@ export const addLocalCommand = (program: Command) =>
               }),
             })
           : undefined;
-        const earlier: { key: string; group: string; body: string }[] = [];
-        let next = 0;
+        const traffic = scenario ? localTraffic(scenario) : undefined;
         const sendOne = () => {
-          const roll = Math.random();
-          const made = scenario!.message(next++, { groups: 5, random: Math.random });
-          const body = typeof made.body === 'string' ? made.body : JSON.stringify(made.body);
-          // 10% an earlier message again under a new id (a duplicate to absorb); 2% poison.
-          const message =
-            roll < 0.1 && earlier.length > 0
-              ? earlier[Math.floor(Math.random() * earlier.length)]!
-              : roll < 0.12
-                ? { ...made, body: scenario!.poison?.(made) ?? `${body.slice(0, -1)}…` }
-                : { ...made, body };
-          if (roll >= 0.12) earlier.push(message);
+          const message = traffic!();
           sending = sending.then(async () => {
             const { sent: accepted } = await producer!.send({
               orderingKey: message.group,
