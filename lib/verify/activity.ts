@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalDeployment, LocalFunction } from '../local/index.ts';
 import type { FunctionActivity } from './report.ts';
+import { waitSketch } from './wait-sketch.ts';
 
 /** The app's own tables: every table but the idempotency stores the functions are given. */
 export const downstreamTables = (deployment: Pick<LocalDeployment, 'functions' | 'tables'>): string[] => {
@@ -22,7 +23,7 @@ export const newActivity = (fn: LocalFunction, faults: FunctionActivity['faults'
   acked: 0,
   retried: 0,
   timedOut: 0,
-  groupWaitsMs: [],
+  groupWaits: waitSketch(),
   faults,
   errors: 0,
   firstErrors: [],

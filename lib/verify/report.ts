@@ -5,6 +5,7 @@ import { faultCoverage } from './fault-coverage.ts';
 import type { FaultKind, VerifyOptions } from './options.ts';
 import type { ReplayPhase } from './replay-phase.ts';
 import type { Check, DeliveryPromise } from './scenario.ts';
+import { type WaitSketch, waitSketch } from './wait-sketch.ts';
 import type { PlanView, SentWorkload } from './workload.ts';
 import { messageInvariants, type WorkloadReport } from './workload-checks.ts';
 
@@ -29,8 +30,11 @@ export type FunctionActivity = FunctionErrors & {
   acked: number;
   retried: number;
   timedOut: number;
-  /** FIFO: each time a group stood still after a batch returned its records, how long (ms), until its next receive. */
-  groupWaitsMs?: number[];
+  /**
+   * FIFO: each time a group stood still after a batch returned its records, how long, until its
+   * next receive — counted, not listed (its JSON is its summary).
+   */
+  groupWaits?: WaitSketch;
   /** The faults injected into this function, by kind (none: the kind is absent). */
   faults?: Partial<Record<FaultKind, number>>;
 };
@@ -106,15 +110,10 @@ const sum = (values: Record<string, number>) => Object.values(values).reduce((a,
 const add = (a: Counters, b: Counters) =>
   Object.fromEntries(Object.keys(a).map((k) => [k, a[k as CounterName] + b[k as CounterName]])) as Counters;
 
-const summarizeWaits = (waits: number[]) => {
-  const sorted = [...waits].sort((a, b) => a - b);
-  const seconds = (ms: number) => Math.round(ms / 100) / 10;
-  return {
-    count: sorted.length,
-    medianSeconds: seconds(sorted[Math.floor(sorted.length / 2)] ?? 0),
-    maxSeconds: seconds(sorted.at(-1) ?? 0),
-    totalSeconds: seconds(sorted.reduce((a, b) => a + b, 0)),
-  };
+const summarizeWaits = (sketches: readonly WaitSketch[]) => {
+  const all = waitSketch();
+  for (const sketch of sketches) all.merge(sketch);
+  return all.summary();
 };
 
 const relation = (name: string, metric: number, op: '=' | '≥', truth: number, why: string): Check => ({
@@ -255,7 +254,7 @@ export const buildReport = (input: {
     groupWaits: summarizeWaits(
       input.functions
         .filter((f) => input.consumerServices.includes(f.service))
-        .flatMap((f) => f.groupWaitsMs ?? []),
+        .flatMap((f) => f.groupWaits ?? []),
     ),
     redriven: truth.redriven,
     reorderedAfterRedrive: truth.reorderedAfterRedrive,

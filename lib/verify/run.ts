@@ -125,7 +125,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           a.acked += report.deleted;
           a.retried += report.retried;
           if (report.outcome === 'timeout') a.timedOut += report.records;
-          if (report.groupWaitsMs) a.groupWaitsMs?.push(...report.groupWaitsMs);
+          for (const ms of report.groupWaitsMs ?? []) a.groupWaits?.add(ms);
         }
       },
     });
