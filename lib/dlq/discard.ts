@@ -193,13 +193,20 @@ export const discardDeadLetter = async (options: DiscardOptions): Promise<Discar
   const sameGroup = (l: DeadLetter) =>
     l.groupId === where.groupId && (l.source?.queue === undefined || l.source.queue === where.queue);
   let next: DeadLetter | undefined;
+  // SQS hands out no more of a group while some of it is in flight: when a full receive held
+  // another queue's messages of the group (10 of them, or fewer after other groups'), this
+  // queue's next may be behind them.
+  let hidden = false;
   try {
-    await receiveUntil(opts, held, (letters) => letters.some(sameGroup));
+    await receiveUntil(opts, held, (letters) => {
+      const full = letters.length >= RECEIVE_ATTRIBUTES.MaxNumberOfMessages;
+      hidden ||= full && letters.some((l) => l.groupId === where.groupId);
+      return letters.some(sameGroup);
+    });
     next = [...held.values()].find(sameGroup);
-    // SQS hands out at most 10 of a group at a time: 10 of another queue may hide this queue's next.
-    if (!next && [...held.values()].filter((l) => l.groupId === where.groupId).length >= 10)
+    if (!next && hidden)
       throw new DiscardError(
-        `Message ${where.messageId} was exported to ${opts.file} and deleted, but the first 10 messages of group ${where.groupId} in the DLQ are another queue's: replay or discard those, then run discard again to move the park.`,
+        `Message ${where.messageId} was exported to ${opts.file} and deleted, but the first messages of group ${where.groupId} the DLQ hands out are another queue's, and this queue's next may be behind them: replay or discard those, then run discard again to move the park.`,
       );
   } finally {
     await release(

@@ -241,6 +241,42 @@ describe('dlq discard: a poison head that would park its group forever', () => {
         fence: { tableName: a.idempotencyTable, client: dynamodb },
         visibilityTimeoutSeconds: 5,
       }),
-    ).rejects.toThrow(/the first 10 messages of group g in the DLQ are another queue's/);
+    ).rejects.toThrow(/the first messages of group g the DLQ hands out are another queue's/);
+  });
+
+  it("does not lift the park when fewer than 10 of the other queue's messages of the group fill the receive and hide its own next one", async () => {
+    // A receive holds another group's 7 letters and 3 of B's group g; while those 3 are in
+    // flight SQS hands out no more of g, so A's a1 behind them is never seen.
+    const a = await createPipeline();
+    const b = await createPipeline({ dlq: a.dlq });
+    await a.send('g', { orderId: 'hA', poison: true });
+    await a.drainQueue();
+    const xs = Array.from({ length: 6 }, (_, i) => ({ orderId: `x${i + 1}` }));
+    await a.send('x', { orderId: 'hX', poison: true }, ...xs);
+    await a.drainQueue();
+    await b.send('g', { orderId: 'hB', poison: true }, { orderId: 'b1' }, { orderId: 'b2' });
+    await b.drainQueue();
+    await a.send('g', { orderId: 'a1' });
+    await a.drainQueue();
+    const { letters } = await readDeadLetters({
+      client: sqs,
+      queueUrl: a.dlq.url,
+      visibilityTimeoutSeconds: 5,
+    });
+    const hA = letters.find((l) => orderOf(l) === 'hA') as DeadLetter;
+    expect(letters.map(orderOf).filter((o) => !/^h?x/i.test(o))).toEqual(['hA', 'hB', 'b1', 'b2', 'a1']);
+    await expect(
+      discardDeadLetter({
+        client: sqs,
+        queueUrl: a.dlq.url,
+        messageId: hA.messageId,
+        group: 'g',
+        file: join(scratch, 'hidden-partly.jsonl'),
+        fence: { tableName: a.idempotencyTable, client: dynamodb },
+        visibilityTimeoutSeconds: 5,
+      }),
+    ).rejects.toThrow(/another queue's/);
+    // a1 is still in the DLQ: A's group stays parked until a1's replay commits.
+    expect((await a.fence('g'))?.parkedAt).toBeDefined();
   });
 });
