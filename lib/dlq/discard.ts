@@ -133,8 +133,14 @@ export const discardDeadLetter = async (options: DiscardOptions): Promise<Discar
   let outcome: DiscardReport['outcome'] = 'discarded';
   let where: { replayId: string; queue?: string; groupId?: string; messageId: string };
   try {
-    // A FIFO queue hands out a group's messages in order, at most 10 while they are in flight.
-    await receiveUntil(opts, held, () => [...held.values()].some(isTarget));
+    // A FIFO queue hands out a group's messages in order, at most 10 while they are in flight:
+    // after a full receive that held some of the group, the target may be behind them.
+    let behind = false;
+    await receiveUntil(opts, held, (letters) => {
+      behind ||=
+        letters.length >= RECEIVE_ATTRIBUTES.MaxNumberOfMessages && letters.some((l) => l.groupId === group);
+      return [...held.values()].some(isTarget);
+    });
     target = [...held.values()].find(isTarget);
     if (target) {
       if (!findDiscarded(opts.file, target.messageId, target.groupId))
@@ -155,8 +161,8 @@ export const discardDeadLetter = async (options: DiscardOptions): Promise<Discar
       const earlier = findDiscarded(opts.file, messageId, group);
       if (!earlier)
         throw new DiscardError(
-          held.size > 0 && fifo && [...held.values()].filter((l) => l.groupId === group).length >= 10
-            ? `Message ${messageId} is not among the first 10 messages of group ${group} in the DLQ: replay or discard the ones before it first.`
+          fifo && behind
+            ? `Message ${messageId} is not among the first messages of group ${group} the DLQ hands out (up to 10, some perhaps another queue's): it may be behind them (replay or discard those first), or the id may be wrong (dlq show).`
             : `Message ${messageId}${group ? ` of group ${group}` : ''} is neither in the dead-letter queue nor in ${opts.file}: check the id (dlq show) and the file.`,
         );
       outcome = 'already-discarded';

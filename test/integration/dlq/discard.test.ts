@@ -279,4 +279,36 @@ describe('dlq discard: a poison head that would park its group forever', () => {
     // a1 is still in the DLQ: A's group stays parked until a1's replay commits.
     expect((await a.fence('g'))?.parkedAt).toBeDefined();
   });
+
+  it('names a message hidden behind the first messages of its group the DLQ hands out, rather than saying it is nowhere', async () => {
+    // One receive holds group x's 7 letters and h, s1, s2 of group g: s3 is behind them.
+    const p = await createPipeline();
+    const xs = Array.from({ length: 6 }, (_, i) => ({ orderId: `x${i + 1}` }));
+    await p.send('x', { orderId: 'hX', poison: true }, ...xs);
+    await p.drainQueue();
+    await p.send(
+      'g',
+      { orderId: 'h', poison: true },
+      { orderId: 's1' },
+      { orderId: 's2' },
+      { orderId: 's3' },
+    );
+    await p.drainQueue();
+    // s3 cannot be seen from the DLQ (not even by dlq show); an id not among those handed out:
+    const discard = (group: string) =>
+      discardDeadLetter({
+        client: sqs,
+        queueUrl: p.dlq.url,
+        messageId: 'an-id-behind',
+        group,
+        file: join(scratch, 'behind.jsonl'),
+        fence: { tableName: p.idempotencyTable, client: dynamodb },
+        visibilityTimeoutSeconds: 5,
+      });
+    await expect(discard('g')).rejects.toThrow(
+      /is not among the first messages of group g the DLQ hands out .* it may be behind them/,
+    );
+    // A group none of whose messages are in the DLQ: the id is nowhere.
+    await expect(discard('y')).rejects.toThrow(/is neither in the dead-letter queue nor in/);
+  });
 });
