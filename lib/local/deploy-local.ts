@@ -20,6 +20,7 @@ import {
   functionTimeout,
   generatedName,
   logicalIdOf,
+  parameterDefaults,
   queueConsumerTimeouts,
   withSuffix,
 } from './template-resources.ts';
@@ -127,7 +128,8 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
 
   for (const original of templates.filter((t) => !options.stacks || options.stacks.includes(t.stackName))) {
     const template = options.nameSuffix ? withSuffix(original, options.nameSuffix) : original;
-    const values = new Map<string, LocalValue>();
+    // A parameter's Ref is its default, as a deploy without overrides gives it.
+    const values = new Map<string, LocalValue>(parameterDefaults(template));
     const context = { region: stack.region, accountId: ACCOUNT, stackName: template.stackName, values };
     const tryResolve = (value: unknown) => {
       try {
@@ -156,7 +158,7 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
           generatedName(`${template.stackName}-${logicalId}`, fifo ? 75 : 80) + (fifo ? '.fifo' : '');
         const attributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
         for (const key of QUEUE_ATTRIBUTES)
-          if (props[key] !== undefined) attributes[key] = String(tryResolve(props[key]));
+          if (tryResolve(props[key]) !== undefined) attributes[key] = String(tryResolve(props[key]));
         const consumerTimeout = consumerTimeouts.get(logicalId);
         if (options.functionTimeoutSeconds !== undefined && consumerTimeout !== undefined) {
           // SQS's default visibility timeout is 30 s.

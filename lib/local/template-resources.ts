@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StackTemplate, TemplateResource } from './template.ts';
+import type { LocalValue, StackTemplate, TemplateResource } from './template.ts';
 
 // What the local deploy reads off a synthesized template before it creates anything: logical ids
 // behind intrinsics, resources by type, the consumers' timeouts per queue, and local queue names.
@@ -42,6 +42,18 @@ export const functionTimeout = (
     }
   );
 };
+
+/**
+ * What each parameter with a `Default` resolves to, as a deploy without overrides would give it
+ * (`Ref` of a parameter is its value). An SSM-typed parameter's default names an SSM parameter,
+ * not a value, so it stays unresolved.
+ */
+export const parameterDefaults = (template: StackTemplate): [string, LocalValue][] =>
+  Object.entries(template.template.Parameters ?? {}).flatMap(([name, parameter]) =>
+    parameter.Default === undefined || parameter.Type?.startsWith('AWS::SSM::Parameter::')
+      ? []
+      : [[name, { ref: String(parameter.Default), attributes: {} }] as [string, LocalValue]],
+  );
 
 // Per queue, the longest timeout among the functions it feeds (Lambda's default: 3 s); a timeout
 // it cannot read (a token) leaves the queue out.

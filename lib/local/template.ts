@@ -12,6 +12,8 @@ export type TemplateResource = {
 };
 
 export type CloudFormationTemplate = {
+  /** The template's parameters: a deploy without overrides uses each one's `Default`. */
+  Parameters?: Record<string, { Type?: string; Default?: unknown }>;
   Resources?: Record<string, TemplateResource>;
   Outputs?: Record<string, { Value: unknown }>;
 };

@@ -1,6 +1,14 @@
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import type { StackTemplate } from '../../../lib/local/template.ts';
-import { functionTimeout, queueConsumerTimeouts } from '../../../lib/local/template-resources.ts';
+import { UnresolvableError } from '../../../lib/local/errors.ts';
+import { resolve, type StackTemplate } from '../../../lib/local/template.ts';
+import {
+  functionTimeout,
+  parameterDefaults,
+  queueConsumerTimeouts,
+} from '../../../lib/local/template-resources.ts';
 
 // deployLocal read a function's Timeout with Number(Timeout ?? 3): a CloudFormation token
 // ({ Ref: 'TimeoutParameter' }) became NaN, so every invocation's timer fired at once (a timeout
@@ -50,5 +58,43 @@ describe("a function's Timeout, as the local deployment reads it", () => {
       },
     } as unknown as StackTemplate;
     expect(queueConsumerTimeouts(template)).toEqual(new Map([['Jobs', 20]]));
+  });
+
+  describe("a parameter's Ref, as the local deployment resolves it", () => {
+    // A CDK app whose queue and function timeouts come from parameters with defaults.
+    const app = new App();
+    const stack = new Stack(app, 'Params');
+    const visibility = new CfnParameter(stack, 'Visibility', { type: 'Number', default: 45 });
+    new CfnParameter(stack, 'Timeout', { type: 'Number', default: 20 });
+    new CfnParameter(stack, 'NoDefault', { type: 'Number' });
+    new Queue(stack, 'Jobs', { visibilityTimeout: Duration.seconds(visibility.valueAsNumber) });
+    const template = { stackName: 'Params', template: Template.fromStack(stack).toJSON() } as StackTemplate;
+    const context = {
+      region: 'us-east-1',
+      accountId: '000000000000',
+      stackName: 'Params',
+      values: new Map(parameterDefaults(template)),
+    };
+    const tryResolve = (value: unknown) => {
+      try {
+        return resolve(value, context);
+      } catch (error) {
+        if (error instanceof UnresolvableError) return undefined;
+        throw error;
+      }
+    };
+
+    it('is its default, as a deploy without overrides gives it', () => {
+      const jobs = Object.values(template.template.Resources ?? {}).find((r) => r.Type === 'AWS::SQS::Queue');
+      expect(tryResolve(jobs?.Properties?.VisibilityTimeout)).toBe('45');
+      expect(functionTimeout({ Timeout: { Ref: 'Timeout' } }, tryResolve)).toBe(20);
+    });
+
+    it('stays unresolved without a default, and for an SSM-typed parameter (its default names SSM, not a value)', () => {
+      expect(tryResolve({ Ref: 'NoDefault' })).toBeUndefined();
+      // CDK's own BootstrapVersion parameter is SSM-typed.
+      expect(template.template.Parameters?.BootstrapVersion?.Type).toMatch(/^AWS::SSM::Parameter::/);
+      expect(tryResolve({ Ref: 'BootstrapVersion' })).toBeUndefined();
+    });
   });
 });
