@@ -38,11 +38,13 @@ export const waitForDrain = async (input: {
   for (let quiet = 0; Date.now() < deadline; ) {
     await sleep(1_000);
     const checkedAt = Date.now();
-    // The cheap checks first; in flight again last, as a batch may have started meanwhile.
+    // The cheap checks first, the scenario's pending (it may scan a table) only once the queues
+    // are empty: asked while consumers work, a scan of a large outbox slowed their writes until
+    // their messages used up their receives. In flight again last, as a batch may have started.
     const idle =
       inFlight() === 0 &&
-      (await input.pending()) === 0 &&
       (await queuedIn(sqs, queues)) === 0 &&
+      (await input.pending()) === 0 &&
       inFlight() === 0;
     quiet = idle ? quiet + 1 : 0;
     if (quiet === 1) drainedAt = checkedAt;
