@@ -12,9 +12,13 @@ import {
   type NotRunFunction,
   resolveFunctionCode,
 } from './deploy-functions.ts';
-import { UnresolvableError } from './errors.ts';
 import { type LocalStack, localClientConfig } from './start-local-stack.ts';
-import { type LocalValue, readAssembly, resolve, type StackTemplate } from './template.ts';
+import {
+  type LocalValue,
+  readAssembly,
+  tryResolve as resolveOrUndefined,
+  type StackTemplate,
+} from './template.ts';
 import {
   byType,
   functionTimeout,
@@ -131,14 +135,7 @@ export const deployLocal = async (options: DeployLocalOptions): Promise<LocalDep
     // A parameter's Ref is its default, as a deploy without overrides gives it.
     const values = new Map<string, LocalValue>(parameterDefaults(template));
     const context = { region: stack.region, accountId: ACCOUNT, stackName: template.stackName, values };
-    const tryResolve = (value: unknown) => {
-      try {
-        return resolve(value, context);
-      } catch (error) {
-        if (error instanceof UnresolvableError) return undefined;
-        throw error;
-      }
-    };
+    const tryResolve = (value: unknown) => resolveOrUndefined(value, context);
 
     const consumerTimeouts = queueConsumerTimeouts(template);
     // Queues: a queue whose redrive policy names another queue waits until that one exists.

@@ -104,3 +104,13 @@ export const resolve = (value: unknown, context: ResolveContext): unknown => {
       return { [key]: resolve(argument, context) };
   }
 };
+
+/** `resolve`, or undefined when the value names what the local stack lacks (`UnresolvableError`). */
+export const tryResolve = (value: unknown, context: ResolveContext): unknown => {
+  try {
+    return resolve(value, context);
+  } catch (error) {
+    if (error instanceof UnresolvableError) return undefined;
+    throw error;
+  }
+};

@@ -2,8 +2,7 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { UnresolvableError } from '../../../lib/local/errors.ts';
-import { resolve, type StackTemplate } from '../../../lib/local/template.ts';
+import { tryResolve as resolveOrUndefined, type StackTemplate } from '../../../lib/local/template.ts';
 import {
   functionTimeout,
   parameterDefaults,
@@ -75,14 +74,7 @@ describe("a function's Timeout, as the local deployment reads it", () => {
       stackName: 'Params',
       values: new Map(parameterDefaults(template)),
     };
-    const tryResolve = (value: unknown) => {
-      try {
-        return resolve(value, context);
-      } catch (error) {
-        if (error instanceof UnresolvableError) return undefined;
-        throw error;
-      }
-    };
+    const tryResolve = (value: unknown) => resolveOrUndefined(value, context);
 
     it('is its default, as a deploy without overrides gives it', () => {
       const jobs = Object.values(template.template.Resources ?? {}).find((r) => r.Type === 'AWS::SQS::Queue');
