@@ -67,7 +67,10 @@ export const formatReport = (report: VerifyReport): string => {
       'DynamoDB requests per message',
       `${report.ddbRequestsPerMessage.toFixed(2)} (the consumers, retries included)`,
     ],
-    ['wall time', `${report.wallSeconds.toFixed(1)} s`],
+    [
+      'wall time',
+      `${report.wallSeconds.toFixed(1)} s (setup ${report.setupSeconds.toFixed(1)} s, until drained ${report.pipelineSeconds.toFixed(1)} s, checks ${report.checkSeconds.toFixed(1)} s)`,
+    ],
   ];
   const figureWidth = Math.max(...figures.map(([label]) => label.length)) + 2;
   return [

@@ -83,8 +83,14 @@ export type VerifyReport = {
   /** Whether every enabled fault kind fired the minimum number of times. */
   faultChecks: Check[];
   throughputPerSec: number;
+  /** The whole run: setup, then sending and consuming until drained, then the checks. */
   wallSeconds: number;
+  /** From the first message sent until the app drained. */
   pipelineSeconds: number;
+  /** Deploying the app locally and warming its functions, before the first message. */
+  setupSeconds: number;
+  /** From the drain to the report: confirming it (the scenario's `pending`) and reading the ground truth. */
+  checkSeconds: number;
   /** The consumers' DynamoDB requests (retries and faulted ones included) per message sent. */
   ddbRequestsPerMessage: number;
   ddbRequests: Record<string, Record<string, number>>;
@@ -146,7 +152,7 @@ export const buildReport = (input: {
   notRun: NotRunFunction[];
   timeline: Sample[];
   timelineStartedAt: number;
-  seconds: { wall: number; pipeline: number; setup: number };
+  seconds: { wall: number; pipeline: number; setup: number; checks: number };
 }): VerifyReport => {
   const { truth, sent } = input;
   const poison = input.plan.poison;
@@ -269,6 +275,8 @@ export const buildReport = (input: {
       Math.max(input.seconds.pipeline, 0.001),
     wallSeconds: input.seconds.wall,
     pipelineSeconds: input.seconds.pipeline,
+    setupSeconds: input.seconds.setup,
+    checkSeconds: input.seconds.checks,
     ddbRequestsPerMessage: consumerRequests / Math.max(sent.messages, 1),
     ddbRequests: input.requests,
     drained: input.drained,

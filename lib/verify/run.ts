@@ -237,6 +237,7 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
     });
     const workloads = await checkWorkloads(extras, extraPlans, extraSent, context, injector.startedLate);
     const alarmsReport = forCli(await alarms.evaluator.stop());
+    const checkedAt = Date.now();
     return buildReport({
       ...(scenario.promise ? { promise: scenario.promise } : {}),
       workloads,
@@ -271,9 +272,12 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       timeline,
       timelineStartedAt: sendStartedAt,
       seconds: {
-        wall: (drainedAt - startedAt) / 1000,
+        // The wall time is the whole run's: at 200,000 messages, confirming the drain and reading
+        // the tables back took 8 of its 80 minutes.
+        wall: (checkedAt - startedAt) / 1000,
         pipeline: (drainedAt - sendStartedAt) / 1000,
         setup: (sendStartedAt - startedAt) / 1000,
+        checks: (checkedAt - drainedAt) / 1000,
       },
     });
   } finally {

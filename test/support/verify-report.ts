@@ -47,6 +47,8 @@ export const sampleReport = (ok = true): VerifyReport => {
     throughputPerSec: 16.8,
     wallSeconds: 75,
     pipelineSeconds: 60,
+    setupSeconds: 5,
+    checkSeconds: 10,
     ddbRequestsPerMessage: 2.04,
     ddbRequests: { CapturePayment: { PutItem: 1_000, TransactWriteItems: 1_040 } },
     drained: true,

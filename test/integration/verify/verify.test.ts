@@ -59,6 +59,13 @@ describe('verify: the example app under injected faults', () => {
       ['NotifyCustomer', 'asset'],
     ]);
     for (const fn of report.functions) expect(fn.records).toBeGreaterThan(0);
+    // The wall time is the whole run's, the checks after the drain included (a second at least:
+    // the drain is confirmed a second after it is first seen).
+    expect(report.checkSeconds).toBeGreaterThanOrEqual(1);
+    expect(report.wallSeconds).toBeCloseTo(
+      report.setupSeconds + report.pipelineSeconds + report.checkSeconds,
+      1,
+    );
   }, 420_000);
 
   it('sees the duplicate effects when exactly-once protection is off, and fails the run', async () => {

@@ -174,7 +174,7 @@ describe('a check that did not run', () => {
       notRun: [],
       timeline: [],
       timelineStartedAt: 0,
-      seconds: { wall: 1, pipeline: 1, setup: 0 },
+      seconds: { wall: 1, pipeline: 1, setup: 0, checks: 0 },
       ...extra,
     });
 
@@ -191,6 +191,16 @@ describe('a check that did not run', () => {
     expect(built.throughputPerSec).toBe(40);
     expect(formatReport(built)).toMatch(/throughput +40 messages\/s over 1\.0 s \(every workload\)/);
     expect(report().throughputPerSec).toBe(10);
+  });
+
+  it('gives the wall time of the whole run, and what it was spent on', () => {
+    const built = report(undefined, undefined, {
+      seconds: { wall: 100, pipeline: 80, setup: 12, checks: 8 },
+    });
+    expect(built).toMatchObject({ wallSeconds: 100, setupSeconds: 12, pipelineSeconds: 80, checkSeconds: 8 });
+    expect(formatReport(built)).toMatch(
+      /wall time +100\.0 s \(setup 12\.0 s, until drained 80\.0 s, checks 8\.0 s\)\n/,
+    );
   });
 
   it('says not checked and why, never ok, and does not fail the run', () => {
@@ -261,7 +271,7 @@ describe("the effect invariant follows the consumer's promise", () => {
       notRun: [],
       timeline: [],
       timelineStartedAt: 0,
-      seconds: { wall: 1, pipeline: 1, setup: 0 },
+      seconds: { wall: 1, pipeline: 1, setup: 0, checks: 0 },
     });
     return { effect: report.invariants[1], report };
   };
