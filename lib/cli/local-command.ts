@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { noteFunctionError } from '../local/function-errors.ts';
+import { countBatch } from '../local/function-errors.ts';
 import type { LocalQueue } from '../local/index.ts';
 import { deadLetterQueues } from '../verify/check.ts';
 import { queuedIn } from '../verify/drain.ts';
@@ -146,11 +146,7 @@ export const addLocalCommand = (program: Command) =>
           onLog: flags.verbose ? (fn, line) => console.log(`[${fn}] ${line}`) : undefined,
           onBatch: (fn, report) => {
             alarms.evaluator.putBatch(fn, report);
-            const a = activity.get(fn)!;
-            a.batches += 1;
-            a.records += report.records;
-            noteFunctionError(a, report);
-            if ('deleted' in report) a.acked += report.deleted;
+            countBatch(activity.get(fn)!, report);
           },
         });
         stops.push(() => runtime.stop());

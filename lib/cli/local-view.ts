@@ -1,9 +1,9 @@
-import { type FunctionErrors, formatFunctionError } from '../local/function-errors.ts';
+import { type BatchCounts, formatFunctionError } from '../local/function-errors.ts';
 import type { LocalDeployment, LocalFunction, LocalStack } from '../local/index.ts';
 import type { CounterName } from '../metrics/names.ts';
 
 type Totals = (filter?: { Service?: string }) => Record<CounterName, number>;
-export type Activity = FunctionErrors & { batches: number; records: number; acked: number };
+export type Activity = BatchCounts;
 
 const pad = (value: string | number, width = 12) => String(value).padStart(width);
 const serviceOf = (fn: LocalFunction) => fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.logicalId;
@@ -41,7 +41,8 @@ export const renderTable = (input: {
 }) => {
   const headers = [
     'batches',
-    'acked',
+    // SQS records acknowledged, and stream records checkpointed.
+    'done',
     'errors',
     'received',
     'processed',
@@ -55,7 +56,7 @@ export const renderTable = (input: {
     const a = input.activity.get(fn.logicalId)!;
     const cells = [
       a.batches,
-      a.acked,
+      a.acked + (a.checkpointed ?? 0),
       a.errors,
       t.MessagesReceived,
       t.MessagesProcessed,

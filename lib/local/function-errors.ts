@@ -48,3 +48,32 @@ export const noteFunctionError = (into: FunctionErrors, report: BatchReport | St
 /** `RangeError: no such order (message 1f2e…, batch of 10)`: one error on one line. */
 export const formatFunctionError = (e: FunctionError): string =>
   `${e.name}: ${e.message}${e.messageId ? ` (message ${e.messageId}${e.records > 1 ? `, batch of ${e.records}` : ''})` : ''}`;
+
+/** A function's batches, as `verify` and `local` count them from its event sources. */
+export type BatchCounts = FunctionErrors & {
+  batches: number;
+  records: number;
+  /** SQS records deleted after the function succeeded with them. */
+  acked: number;
+  /** Stream records the function succeeded with: its checkpoint moved past them (stream consumers only). */
+  checkpointed?: number;
+};
+
+/** Counts one batch: an SQS batch's deleted records as acknowledged, a stream batch's done ones as checkpointed. */
+export const countBatch = (into: BatchCounts, report: BatchReport | StreamBatchReport): void => {
+  into.batches += 1;
+  into.records += report.records;
+  noteFunctionError(into, report);
+  if ('deleted' in report) into.acked += report.deleted;
+  else into.checkpointed = (into.checkpointed ?? 0) + report.records - report.retried;
+};
+
+/**
+ * `10154 acknowledged` for an SQS consumer, `19872 checkpointed` for a stream's, both for a
+ * function with both: a stream has no acknowledgement, and "0 acknowledged" read as nothing done.
+ */
+export const doneOf = (counts: Pick<BatchCounts, 'acked' | 'checkpointed'>): string =>
+  [
+    ...(counts.checkpointed === undefined || counts.acked > 0 ? [`${counts.acked} acknowledged`] : []),
+    ...(counts.checkpointed === undefined ? [] : [`${counts.checkpointed} checkpointed`]),
+  ].join(', ');

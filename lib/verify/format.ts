@@ -1,4 +1,4 @@
-import { formatFunctionError } from '../local/function-errors.ts';
+import { doneOf, formatFunctionError } from '../local/function-errors.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const row = (label: string, value: string, width: number) => `  ${label.padEnd(width)}${value}`;
@@ -81,7 +81,7 @@ export const formatReport = (report: VerifyReport): string => {
     ...report.functions.flatMap((f) => [
       row(
         f.service,
-        `${f.batches} batches, ${f.records} records, ${f.acked} acknowledged, ${f.errors} errors (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
+        `${f.batches} batches, ${f.records} records, ${doneOf(f)}, ${f.errors} error${f.errors === 1 ? '' : 's'} (${f.code === 'asset' ? 'the synthesized asset' : 'the source'})`,
         26,
       ),
       ...(faultsOf(f.faults) ? [`    faults injected: ${faultsOf(f.faults)}`] : []),

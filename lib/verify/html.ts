@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { formatFunctionError } from '../local/function-errors.ts';
+import { doneOf, formatFunctionError } from '../local/function-errors.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const escapeHtml = (text: string) =>
@@ -128,14 +128,14 @@ ${chartData(report)
 <section><h2>Faults injected</h2>${rowsOf(['fault', 'count'], Object.entries(report.faultsInjected))}
 ${checks('', report.faultChecks ?? []).replace(/^<section><h2><\/h2>|<\/section>$/g, '')}</section>
 <section><h2>Functions</h2>${rowsOf(
-    ['function', 'code', 'batches', 'records', 'acknowledged', 'faults injected', 'errors (the first ones)'],
+    ['function', 'code', 'batches', 'records', 'done', 'faults injected', 'errors (the first ones)'],
     [
       ...report.functions.map((f) => [
         f.service,
         f.code === 'asset' ? 'synthesized asset' : 'source',
         f.batches,
         f.records,
-        f.acked,
+        doneOf(f),
         Object.entries(f.faults ?? {})
           .map(([kind, n]) => `${kind} ${n}`)
           .join(', '),

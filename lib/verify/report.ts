@@ -28,6 +28,8 @@ export type FunctionActivity = FunctionErrors & {
   records: number;
   /** SQS records deleted after the function succeeded with them. */
   acked: number;
+  /** Stream records the function succeeded with: its checkpoint moved past them (stream consumers only). */
+  checkpointed?: number;
   retried: number;
   timedOut: number;
   /**

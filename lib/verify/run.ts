@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { noteFunctionError } from '../local/function-errors.ts';
+import { countBatch } from '../local/function-errors.ts';
 import {
   type BatchReport,
   deployLocal,
@@ -118,11 +118,8 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
       onBatch: (fnId, report: BatchReport | StreamBatchReport) => {
         alarms.evaluator.putBatch(fnId, report);
         const a = activity.get(fnId)!;
-        a.batches += 1;
-        a.records += report.records;
-        noteFunctionError(a, report);
+        countBatch(a, report);
         if ('deleted' in report) {
-          a.acked += report.deleted;
           a.retried += report.retried;
           if (report.outcome === 'timeout') a.timedOut += report.records;
           for (const ms of report.groupWaitsMs ?? []) a.groupWaits?.add(ms);

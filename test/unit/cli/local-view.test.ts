@@ -33,7 +33,7 @@ describe("reliable-events local shows a function's errors", () => {
 
   it('in the table: a count per function, and the first errors with their message', () => {
     const table = renderTable({ title: 't', deployment, totals: zero, activity, sent: 12 });
-    expect(table).toMatch(/^function +batches +acked +errors/m);
+    expect(table).toMatch(/^function +batches +done +errors/m);
     expect(table).toMatch(/^Auditor1A2B +4 +0 +4 /m);
     expect(table).toContain(
       '  Auditor1A2B: FunctionLoadError: Auditor1A2B cannot load index.js: it needs "left-pad" (message m-1, batch of 3)',
