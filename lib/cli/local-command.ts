@@ -10,7 +10,7 @@ import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { onInterrupt } from './interrupt.ts';
-import { localTraffic } from './local-traffic.ts';
+import { localTraffic, outgoing } from './local-traffic.ts';
 import {
   type Activity,
   describeDeployment,
@@ -176,10 +176,7 @@ export const addLocalCommand = (program: Command) =>
         const sendOne = () => {
           const message = traffic!();
           sending = sending.then(async () => {
-            const { sent: accepted } = await producer!.send({
-              orderingKey: message.group,
-              body: message.body,
-            });
+            const { sent: accepted } = await producer!.send(outgoing(message));
             sent += accepted.length;
           });
         };
