@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { noteFunctionError } from '../local/function-errors.ts';
 import type { LocalQueue } from '../local/index.ts';
 import { deadLetterQueues } from '../verify/check.ts';
 import { queuedIn } from '../verify/drain.ts';
-import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
+import { loadScenario, localScenarioFile } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { onInterrupt } from './interrupt.ts';
@@ -45,9 +43,7 @@ const port = (value: string) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const scenarioFor = async (root: string, explicit?: string): Promise<Scenario | undefined> => {
-  const file = explicit
-    ? join(root, explicit)
-    : SCENARIO_FILES.map((name) => join(root, name)).find(existsSync);
+  const file = localScenarioFile(root, explicit);
   return file ? loadScenario(file) : undefined;
 };
 
