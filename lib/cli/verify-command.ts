@@ -14,6 +14,7 @@ import {
 import type { Progress } from '../verify/run.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { CliSetupError } from './errors.ts';
+import { assertWritable } from './requirements.ts';
 
 const integer = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -166,6 +167,9 @@ export const addVerifyCommand = (program: Command) => {
     )
     .action(async (flags: VerifyFlags, cmd: Command) => {
       const projectRoot = process.cwd();
+      // Before the run, not after it: a report that cannot be written would lose a long run's verdict.
+      if (flags.json) assertWritable(flags.json, '--json');
+      if (flags.html) assertWritable(flags.html, '--html');
       const scenarioFile = findScenarioFile(projectRoot, flags.scenario);
       const scenario = await loadScenario(scenarioFile);
       const variants = variantsOf(cmd.args, scenario.variants ?? {});
