@@ -34,6 +34,18 @@ const positive = (value: string) => {
   if (!(n > 0)) throw new InvalidArgumentError('must be a number above 0.');
   return n;
 };
+// Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer one fires after 1 ms. So `--seconds`
+// stops within that, and `--rate` sends at most one message a millisecond and at least one in 24 days.
+const upTo =
+  (max: number, min = 0) =>
+  (value: string) => {
+    const n = positive(value);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(
+        min > 0 ? `must be a number from ${min} to ${max}.` : `must be a number above 0, at most ${max}.`,
+      );
+    return n;
+  };
 const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65_535)
@@ -56,11 +68,11 @@ export const addLocalCommand = (program: Command) =>
         'Deploy the app onto DynamoDB Local and the SQS emulator, run every function behind its event source, and show live counters.',
       ),
   )
-    .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', positive)
+    .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', upTo(2_000_000))
     .option(
       '--rate <n>',
       "messages per second from the scenario's generator, when there is a scenario",
-      positive,
+      upTo(1_000, 0.000_001),
       5,
     )
     .option(
