@@ -70,7 +70,7 @@ const progressPrinter = () => {
 const variantsOf = (args: readonly string[], known: Record<string, unknown>) =>
   args.map((arg) => {
     const name = arg.replace(/^--/, '');
-    if (!arg.startsWith('--') || !(name in known))
+    if (!arg.startsWith('--') || !Object.hasOwn(known, name))
       throw new CliSetupError(
         `Unknown option ${arg}: see --help${
           Object.keys(known).length > 0
@@ -172,6 +172,13 @@ export const addVerifyCommand = (program: Command) => {
       if (flags.html) assertWritable(flags.html, '--html');
       const scenarioFile = findScenarioFile(projectRoot, flags.scenario);
       const scenario = await loadScenario(scenarioFile);
+      const taken = Object.keys(scenario.variants ?? {}).find((name) =>
+        cmd.options.some((o) => o.long === `--${name}`),
+      );
+      if (taken)
+        throw new CliSetupError(
+          `The scenario's variant ${taken} is also verify's own --${taken}, which takes it: rename the variant.`,
+        );
       const variants = variantsOf(cmd.args, scenario.variants ?? {});
       const rates = { ...verifyDefaults.rates } as FaultRates;
       for (const [flag, kind] of Object.entries(RATE_FLAGS)) {
