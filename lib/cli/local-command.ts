@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { countBatch } from '../local/function-errors.ts';
 import type { LocalQueue } from '../local/index.ts';
 import { deadLetterQueues } from '../verify/check.ts';
 import { queuedIn } from '../verify/drain.ts';
-import { loadScenario, SCENARIO_FILES } from '../verify/load-scenario.ts';
+import { loadScenario, localScenarioFile } from '../verify/load-scenario.ts';
 import type { Scenario } from '../verify/scenario.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { onInterrupt } from './interrupt.ts';
-import { localTraffic } from './local-traffic.ts';
+import { localTraffic, outgoing } from './local-traffic.ts';
 import {
   type Activity,
   describeDeployment,
@@ -36,6 +34,18 @@ const positive = (value: string) => {
   if (!(n > 0)) throw new InvalidArgumentError('must be a number above 0.');
   return n;
 };
+// Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer one fires after 1 ms. So `--seconds`
+// stops within that, and `--rate` sends at most one message a millisecond and at least one in 24 days.
+const upTo =
+  (max: number, min = 0) =>
+  (value: string) => {
+    const n = positive(value);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(
+        min > 0 ? `must be a number from ${min} to ${max}.` : `must be a number above 0, at most ${max}.`,
+      );
+    return n;
+  };
 const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65_535)
@@ -45,9 +55,7 @@ const port = (value: string) => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const scenarioFor = async (root: string, explicit?: string): Promise<Scenario | undefined> => {
-  const file = explicit
-    ? join(root, explicit)
-    : SCENARIO_FILES.map((name) => join(root, name)).find(existsSync);
+  const file = localScenarioFile(root, explicit);
   return file ? loadScenario(file) : undefined;
 };
 
@@ -60,11 +68,11 @@ export const addLocalCommand = (program: Command) =>
         'Deploy the app onto DynamoDB Local and the SQS emulator, run every function behind its event source, and show live counters.',
       ),
   )
-    .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', positive)
+    .option('--seconds <s>', 'stop after S seconds (default: at Ctrl-C)', upTo(2_000_000))
     .option(
       '--rate <n>',
       "messages per second from the scenario's generator, when there is a scenario",
-      positive,
+      upTo(1_000, 0.000_001),
       5,
     )
     .option(
@@ -172,10 +180,7 @@ export const addLocalCommand = (program: Command) =>
         const sendOne = () => {
           const message = traffic!();
           sending = sending.then(async () => {
-            const { sent: accepted } = await producer!.send({
-              orderingKey: message.group,
-              body: message.body,
-            });
+            const { sent: accepted } = await producer!.send(outgoing(message));
             sent += accepted.length;
           });
         };

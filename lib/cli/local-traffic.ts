@@ -1,7 +1,19 @@
-import type { Scenario } from '../verify/scenario.ts';
+import type { OutgoingMessage } from '../producer/message.ts';
+import type { Scenario, ScenarioMessage } from '../verify/scenario.ts';
 
-/** What `local` sends next: a body and its group. */
-export type LocalMessage = { key: string; group: string; body: string };
+/** What `local` sends next: a body and its group, with the scenario's attributes and delay. */
+export type LocalMessage = { key: string; group: string; body: string } & Pick<
+  ScenarioMessage,
+  'attributes' | 'delaySeconds'
+>;
+
+/** The message as the producer sends it: its group, body, attributes (an app may route on them) and delay. */
+export const outgoing = (message: LocalMessage): OutgoingMessage => ({
+  orderingKey: message.group,
+  body: message.body,
+  ...(message.attributes ? { attributes: message.attributes } : {}),
+  ...(message.delaySeconds === undefined ? {} : { delaySeconds: message.delaySeconds }),
+});
 
 /**
  * The traffic of `reliable-events local`: each call makes the scenario's next message, except
@@ -10,7 +22,7 @@ export type LocalMessage = { key: string; group: string; body: string };
  *
  * @example
  * const next = localTraffic(scenario);
- * const { group, body } = next();
+ * await producer.send(outgoing(next()));
  */
 export const localTraffic = (
   scenario: Pick<Scenario, 'message' | 'poison'>,
@@ -24,9 +36,15 @@ export const localTraffic = (
     const roll = random();
     const made = scenario.message(next++, { groups: 5, random });
     const body = typeof made.body === 'string' ? made.body : JSON.stringify(made.body);
+    const message: LocalMessage = {
+      key: made.key,
+      group: made.group,
+      body,
+      ...(made.attributes ? { attributes: made.attributes } : {}),
+      ...(made.delaySeconds === undefined ? {} : { delaySeconds: made.delaySeconds }),
+    };
     if (roll < 0.1 && earlier.length > 0) return earlier[Math.floor(random() * earlier.length)]!;
-    if (roll < 0.12) return { ...made, body: scenario.poison?.(made) ?? `${body.slice(0, -1)}…` };
-    const message = { key: made.key, group: made.group, body };
+    if (roll < 0.12) return { ...message, body: scenario.poison?.(made) ?? `${body.slice(0, -1)}…` };
     earlier[kept++ % remember] = message;
     return message;
   };

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CliSetupError } from './errors.ts';
 
 // The local runtime's optional peers: without them `reliable-events/local` cannot load.
@@ -42,5 +42,34 @@ export const assertPortFree = async (port: number, flag: string): Promise<void> 
         ? `Port ${port} is in use: pick another with ${flag}, or stop what listens there.`
         : `Port ${port} cannot be used (${code}): pick another with ${flag}.`,
     );
+  }
+};
+
+/**
+ * Throws a `CliSetupError` when `file` cannot be written (its directory missing, or it is a
+ * directory): checked before a run, so a long run does not end in ENOENT and lose its report.
+ */
+export const assertWritable = (file: string, flag: string): void => {
+  const path = resolve(file);
+  const dir = dirname(path);
+  const problem = !existsSync(dir)
+    ? `no directory ${dir}`
+    : !statSync(dir).isDirectory()
+      ? `${dir} is not a directory`
+      : existsSync(path) && statSync(path).isDirectory()
+        ? 'it is a directory'
+        : !canWrite(existsSync(path) ? path : dir)
+          ? 'not writable'
+          : undefined;
+  if (problem)
+    throw new CliSetupError(`${flag} ${file}: ${problem}; name a file in a directory you can write.`);
+};
+
+const canWrite = (path: string) => {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 };

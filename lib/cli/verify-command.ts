@@ -14,6 +14,7 @@ import {
 import type { Progress } from '../verify/run.ts';
 import { type AppOptions, appOptions, prepareApp } from './app-options.ts';
 import { CliSetupError } from './errors.ts';
+import { assertWritable } from './requirements.ts';
 
 const integer = (min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -69,7 +70,7 @@ const progressPrinter = () => {
 const variantsOf = (args: readonly string[], known: Record<string, unknown>) =>
   args.map((arg) => {
     const name = arg.replace(/^--/, '');
-    if (!arg.startsWith('--') || !(name in known))
+    if (!arg.startsWith('--') || !Object.hasOwn(known, name))
       throw new CliSetupError(
         `Unknown option ${arg}: see --help${
           Object.keys(known).length > 0
@@ -166,8 +167,18 @@ export const addVerifyCommand = (program: Command) => {
     )
     .action(async (flags: VerifyFlags, cmd: Command) => {
       const projectRoot = process.cwd();
+      // Before the run, not after it: a report that cannot be written would lose a long run's verdict.
+      if (flags.json) assertWritable(flags.json, '--json');
+      if (flags.html) assertWritable(flags.html, '--html');
       const scenarioFile = findScenarioFile(projectRoot, flags.scenario);
       const scenario = await loadScenario(scenarioFile);
+      const taken = Object.keys(scenario.variants ?? {}).find((name) =>
+        cmd.options.some((o) => o.long === `--${name}`),
+      );
+      if (taken)
+        throw new CliSetupError(
+          `The scenario's variant ${taken} is also verify's own --${taken}, which takes it: rename the variant.`,
+        );
       const variants = variantsOf(cmd.args, scenario.variants ?? {});
       const rates = { ...verifyDefaults.rates } as FaultRates;
       for (const [flag, kind] of Object.entries(RATE_FLAGS)) {

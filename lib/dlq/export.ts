@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { type DeadLetter, replayIdOf } from './dead-letter-message.ts';
 import { DeadLetterOptionsError } from './errors.ts';
@@ -54,6 +55,9 @@ export const exportLineOf = (queueUrl: string, letter: DeadLetter, exportedAt: s
     exportedAt,
   } satisfies ExportedDeadLetter);
 
+const exists = (file: string) =>
+  new DeadLetterOptionsError(`${file} exists: choose a new file (an export never overwrites).`);
+
 /**
  * Writes every message of a dead-letter queue it can read to `file`, one JSON object a line,
  * without deleting any. The file holds payloads: it is created readable by its owner only, and an
@@ -65,16 +69,18 @@ export const exportLineOf = (queueUrl: string, letter: DeadLetter, exportedAt: s
 export const exportDeadLetters = async (
   options: ReadDeadLettersOptions & { file: string },
 ): Promise<DeadLetterRead & { file: string }> => {
+  // Before the read: reading adds 1 to every message's receive count, for nothing if the file cannot be written.
+  const dir = dirname(resolve(options.file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new DeadLetterOptionsError(`${options.file}: no directory ${dir}; name a file in one that exists.`);
+  if (existsSync(options.file)) throw exists(options.file);
   const read = await readDeadLetters(options);
   const exportedAt = new Date().toISOString();
   const lines = read.letters.map((letter) => exportLineOf(options.queueUrl, letter, exportedAt));
   try {
     writeFileSync(options.file, lines.map((line) => `${line}\n`).join(''), { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST')
-      throw new DeadLetterOptionsError(
-        `${options.file} exists: choose a new file (an export never overwrites).`,
-      );
+    if ((error as { code?: string }).code === 'EEXIST') throw exists(options.file);
     throw error;
   }
   return { ...read, file: options.file };

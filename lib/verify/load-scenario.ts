@@ -31,6 +31,12 @@ export const findScenarioFile = (projectRoot: string, explicit?: string): string
   return found;
 };
 
+/** `local`'s scenario: `explicit` as {@link findScenarioFile} finds it, else the project's if present, else none. */
+export const localScenarioFile = (projectRoot: string, explicit?: string): string | undefined =>
+  explicit
+    ? findScenarioFile(projectRoot, explicit)
+    : SCENARIO_FILES.map((name) => join(projectRoot, name)).find(existsSync);
+
 const OPTIONAL_FUNCTIONS = ['poison', 'order', 'pending', 'checks'] as const;
 
 /** What is wrong with a module's export, as short phrases; empty when it is a usable scenario. */

@@ -53,3 +53,20 @@ export const replayDrivenDlq = async (input: {
     ],
   };
 };
+
+type Drained = { drained: boolean; drainedAt: number };
+
+/**
+ * Waits for the app to drain; with `replay`, then replays and waits again. The app drained only if
+ * it did before the replay too: one that did not is not replayed into (its dead letters are not all
+ * there yet), and the run says it did not drain instead of the second wait's verdict.
+ */
+export const drainThenReplay = async <T>(
+  drain: () => Promise<Drained>,
+  replay?: () => Promise<T>,
+): Promise<Drained & { replay?: T }> => {
+  const first = await drain();
+  if (!replay || !first.drained) return first;
+  const replayed = await replay();
+  return { ...(await drain()), replay: replayed };
+};

@@ -35,7 +35,7 @@ import {
 } from './more-workloads.ts';
 import { tablesOf } from './options.ts';
 import { keyedRandom, seededRandom } from './random.ts';
-import { replayDrivenDlq } from './replay-phase.ts';
+import { drainThenReplay, replayDrivenDlq } from './replay-phase.ts';
 import { buildReport, type FunctionActivity, type Sample, type VerifyReport } from './report.ts';
 import type { Progress, VerifyRun } from './run-types.ts';
 import { sendMessages } from './send-workload.ts';
@@ -208,16 +208,18 @@ export const runVerify = async (run: VerifyRun): Promise<VerifyReport> => {
           scenario.pending ? callScenario('pending()', () => scenario.pending!(context)) : Promise.resolve(0),
         timeoutMs: options.drainTimeoutSeconds * 1_000,
       });
-    let { drained, drainedAt } = await drain();
-    // An operator's replay of the dead letters, then the app drains again.
-    const poisonBodies = bodiesOf([plan], (m) => m.poison !== undefined);
-    const appliedBeforeReplay = options.replay
-      ? (await countEffects(plan, () => scenario.effects(context))).times
-      : undefined;
-    const replay = options.replay
-      ? await replayDrivenDlq({ sqs, driven, deployment, poisonBodies })
-      : undefined;
-    if (replay) ({ drained, drainedAt } = await drain());
+    // An operator's replay of the dead letters once the app drained, then the app drains again.
+    let appliedBeforeReplay: Uint32Array | undefined;
+    const { drained, drainedAt, replay } = await drainThenReplay(
+      drain,
+      options.replay
+        ? async () => {
+            appliedBeforeReplay = (await countEffects(plan, () => scenario.effects(context))).times;
+            const poisonBodies = bodiesOf([plan], (m) => m.poison !== undefined);
+            return replayDrivenDlq({ sqs, driven, deployment, poisonBodies });
+          }
+        : undefined,
+    );
     sample();
     clearInterval(sampler);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localTraffic } from '../../../lib/cli/local-traffic.ts';
+import { localTraffic, outgoing } from '../../../lib/cli/local-traffic.ts';
 import { seededRandom } from '../../../lib/verify/random.ts';
 
 const scenario = {
@@ -30,5 +30,34 @@ describe("local's traffic", () => {
     // A duplicate is one of the last 1,000 remembered: some 1,150 sends back at most.
     expect(oldest).toBeLessThan(1_300);
     expect(oldest).toBeGreaterThan(900);
+  });
+});
+
+describe("local's messages carry what the scenario's do", () => {
+  const routed = {
+    message: (i: number) => ({
+      key: `k${i}`,
+      group: `g${i % 5}`,
+      body: { i },
+      attributes: { kind: 'order', priority: i },
+      delaySeconds: 2,
+    }),
+  };
+
+  it('sends the attributes an app routes on, and the delay, with every message (duplicates and poison too)', () => {
+    const next = localTraffic(routed, seededRandom(5));
+    const sent = Array.from({ length: 500 }, () => next());
+    for (const message of sent) {
+      const sending = outgoing(message);
+      expect(sending.attributes).toMatchObject({ kind: 'order' });
+      expect(sending.delaySeconds).toBe(2);
+      expect(sending.orderingKey).toBe(message.group);
+      expect(sending.body).toBe(message.body);
+    }
+  });
+
+  it('sends none when the scenario gives none', () => {
+    const message = localTraffic(scenario, seededRandom(1))();
+    expect(outgoing(message)).toEqual({ orderingKey: message.group, body: message.body });
   });
 });
