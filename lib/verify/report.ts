@@ -1,4 +1,5 @@
-import type { AlarmsReport, FunctionErrors, NotRunFunction } from '../local/index.ts';
+import type { BatchCounts } from '../local/function-errors.ts';
+import type { AlarmsReport, NotRunFunction } from '../local/index.ts';
 import { COUNTERS, type CounterName } from '../metrics/names.ts';
 import type { GroundTruth } from './check.ts';
 import { faultCoverage } from './fault-coverage.ts';
@@ -20,16 +21,10 @@ export type Sample = {
 };
 
 /** What one function did during the run, from its event source's batches; its errors, and the first few of them. */
-export type FunctionActivity = FunctionErrors & {
+export type FunctionActivity = BatchCounts & {
   logicalId: string;
   service: string;
   code: 'asset' | 'source';
-  batches: number;
-  records: number;
-  /** SQS records deleted after the function succeeded with them. */
-  acked: number;
-  /** Stream records the function succeeded with: its checkpoint moved past them (stream consumers only). */
-  checkpointed?: number;
   retried: number;
   timedOut: number;
   /**
