@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { doneOf, formatFunctionError } from '../local/function-errors.ts';
+import { wallTimeOf } from './format.ts';
 import type { Check, VerifyReport } from './report.ts';
 
 const escapeHtml = (text: string) =>
@@ -111,7 +112,7 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:.3em}</style></h
 <p>${report.messages} messages in ${report.options.groups} groups to ${escapeHtml(report.queue)}, seed ${report.options.seed}:
 ${report.sent} sent, ${report.effects} effects, ${report.lost} lost, ${report.duplicateEffects} duplicate, ${report.orderViolations ?? '–'} out of order,
 ${report.deadLettered} dead-lettered; ${report.throughputPerSec.toFixed(0)} messages/s over ${report.pipelineSeconds.toFixed(1)} s,
-${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message; wall time ${report.wallSeconds.toFixed(1)} s (setup ${report.setupSeconds.toFixed(1)} s, until drained ${report.pipelineSeconds.toFixed(1)} s, checks ${report.checkSeconds.toFixed(1)} s).</p>
+${report.ddbRequestsPerMessage.toFixed(2)} DynamoDB requests per message; wall time ${wallTimeOf(report)}.</p>
 ${checks('Invariants, from the tables and the dead-letter queues', report.invariants)}
 ${(report.workloads ?? []).map((w) => checks(`Workload ${w.queue} (${w.promise}): ${w.messages} messages, ${w.sent} sent`, w.invariants)).join('\n')}
 ${checks("The scenario's checks", report.scenarioChecks)}
